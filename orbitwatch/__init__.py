@@ -1,0 +1,3 @@
+"""orbitwatch: real-time monitoring of strategic space events."""
+
+__version__ = "0.1.0"

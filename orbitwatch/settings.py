@@ -1,0 +1,111 @@
+"""The one settings model. Environment variables with the ``ORBITWATCH_`` prefix, or ``.env``.
+
+Defaults point at the local infrastructure that ``orbitwatch infra up`` starts.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class KafkaSecurityProtocol(StrEnum):
+    PLAINTEXT = "PLAINTEXT"
+    SSL = "SSL"
+    SASL_PLAINTEXT = "SASL_PLAINTEXT"
+    SASL_SSL = "SASL_SSL"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ORBITWATCH_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    # --- Kafka -------------------------------------------------------------------------
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:19092", description="Comma-separated host:port list of Kafka brokers"
+    )
+    kafka_security_protocol: KafkaSecurityProtocol = Field(
+        KafkaSecurityProtocol.PLAINTEXT, description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        None, description="SASL mechanism when the protocol is SASL_*"
+    )
+    kafka_sasl_username: str | None = Field(None, description="SASL user name")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password")
+    kafka_ssl_cafile: Path | None = Field(None, description="CA bundle for Kafka TLS")
+    kafka_ssl_certfile: Path | None = Field(None, description="Client certificate (mutual TLS)")
+    kafka_ssl_keyfile: Path | None = Field(None, description="Client key (mutual TLS)")
+
+    # --- Elasticsearch -------------------------------------------------------------------
+    es_url: str = Field("http://127.0.0.1:19200", description="Elasticsearch URL")
+    es_username: str | None = Field(None, description="Basic-auth user")
+    es_password: SecretStr | None = Field(None, description="Basic-auth password")
+    es_api_key: SecretStr | None = Field(None, description="API key (instead of basic auth)")
+    es_ca_file: Path | None = Field(None, description="CA bundle for Elasticsearch TLS")
+    es_verify_certs: bool = Field(True, description="Verify the Elasticsearch TLS certificate")
+
+    # --- Topics and indices --------------------------------------------------------------
+    topic_articles_raw: str = Field("articles.raw", description="Connector output")
+    topic_articles_dlq: str = Field("articles.dlq", description="Unreadable raw articles")
+    topic_events_classified: str = Field("events.classified", description="Classified events")
+    topic_events_dlq: str = Field("events.dlq", description="Events Elasticsearch rejected")
+    topic_alerts: str = Field("alerts", description="Alerts for consumers")
+    topic_alerts_dlq: str = Field("alerts.dlq", description="Webhook deliveries that failed")
+    topic_feed_state: str = Field("connector.feed-state", description="Compacted feed state")
+    topic_feed_health: str = Field("connector.feed-health", description="Feed health reports")
+    topic_partitions: int = Field(4, ge=1, description="Partitions for topics orbitwatch creates")
+    index_prefix: str = Field("orbitwatch", description="Prefix of every index and alias")
+
+    # --- Worker --------------------------------------------------------------------------
+    app_id: str = Field("orbitwatch", description="faust application id (consumer group)")
+    data_dir: Path = Field(
+        PROJECT_ROOT / ".local-infra" / "worker", description="faust table state directory"
+    )
+    watchlist: list[str] = Field(
+        default_factory=lambda: ["RU", "CN", "KP", "IR"],
+        description="States whose involvement raises severity (JSON list)",
+    )
+
+    # --- Local infrastructure (orbitwatch infra) ------------------------------------------
+    infra_home: Path = Field(
+        PROJECT_ROOT / ".local-infra", description="Cache of downloads, data and logs"
+    )
+    kafka_version: str = Field("3.9.1", description="Kafka broker version fetched from Maven")
+    es_version: str = Field("8.19.21", description="Elasticsearch version fetched from Maven")
+    java_home: Path | None = Field(None, description="JDK for the local servers (auto-detect)")
+    kafka_heap: str = Field("512m", description="Local Kafka heap")
+    es_heap: str = Field("512m", description="Local Elasticsearch heap")
+    es_user: str = Field("orbitwatch-es", description="Unprivileged user for Elasticsearch")
+
+    # --- Logging ------------------------------------------------------------------------
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO")
+    log_format: Literal["json", "console"] = Field("console", description="Log line format")
+
+    @property
+    def kafka_host_port(self) -> tuple[str, int]:
+        host, _, port = self.kafka_bootstrap_servers.split(",")[0].strip().rpartition(":")
+        return host, int(port)
+
+    @property
+    def es_host_port(self) -> tuple[str, int]:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.es_url)
+        default = 443 if parts.scheme == "https" else 9200
+        return parts.hostname or "127.0.0.1", parts.port or default
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
