@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +20,10 @@ def kafka_client_options(settings: Settings) -> dict[str, Any]:
         "bootstrap_servers": settings.kafka_bootstrap_servers,
         "security_protocol": settings.kafka_security_protocol.value,
     }
-    if settings.kafka_security_protocol in (KafkaSecurityProtocol.SSL, KafkaSecurityProtocol.SASL_SSL):
+    if settings.kafka_security_protocol in (
+        KafkaSecurityProtocol.SSL,
+        KafkaSecurityProtocol.SASL_SSL,
+    ):
         opts["ssl_context"] = build_ssl_context(settings)
     if settings.kafka_security_protocol in (
         KafkaSecurityProtocol.SASL_PLAINTEXT,
@@ -28,7 +32,9 @@ def kafka_client_options(settings: Settings) -> dict[str, Any]:
         opts["sasl_mechanism"] = settings.kafka_sasl_mechanism or "PLAIN"
         opts["sasl_plain_username"] = settings.kafka_sasl_username
         opts["sasl_plain_password"] = (
-            settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
+            settings.kafka_sasl_password.get_secret_value()
+            if settings.kafka_sasl_password
+            else None
         )
     return opts
 
@@ -65,10 +71,9 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[
         missing = [spec for spec in specs if spec.name not in existing]
         if not missing:
             return []
-        try:
+        # Another process may win the race; the topic is then there, which is all we need.
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics([spec.to_new_topic() for spec in missing])
-        except TopicAlreadyExistsError:
-            pass  # another process won the race: the topic is there, which is all we need
         return [spec.name for spec in missing]
     finally:
         await admin.close()

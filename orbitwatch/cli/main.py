@@ -27,3 +27,9 @@ def main(
     ),
 ) -> None:
     """orbitwatch command line."""
+
+
+# Command groups. Imports sit here, after ``app`` exists, so each module stays independent.
+from orbitwatch.cli import infra as _infra  # noqa: E402
+
+app.add_typer(_infra.app, name="infra")

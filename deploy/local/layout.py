@@ -1,0 +1,97 @@
+"""Where the local servers keep their downloads, data, logs and pid files.
+
+Everything lives under one git-ignored folder (``Settings.infra_home``) so that
+``rm -rf .local-infra`` is a complete reset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from orbitwatch.settings import Settings
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class KafkaLayout:
+    version: str
+    libs: Path
+    run: Path
+
+    @property
+    def data(self) -> Path:
+        return self.run / "data"
+
+    @property
+    def logs(self) -> Path:
+        return self.run / "logs"
+
+    @property
+    def config(self) -> Path:
+        return self.run / "server.properties"
+
+    @property
+    def log4j_config(self) -> Path:
+        return self.run / "log4j.properties"
+
+    @property
+    def console_log(self) -> Path:
+        return self.logs / "kafka-console.log"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.run / "kafka.pid"
+
+
+@dataclass(frozen=True)
+class ElasticsearchLayout:
+    version: str
+    home: Path
+    run: Path
+
+    @property
+    def data(self) -> Path:
+        return self.run / "data"
+
+    @property
+    def logs(self) -> Path:
+        return self.run / "logs"
+
+    @property
+    def server_log(self) -> Path:
+        return self.logs / "orbitwatch-local.log"
+
+    @property
+    def console_log(self) -> Path:
+        return self.logs / "elasticsearch-console.log"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.run / "elasticsearch.pid"
+
+
+@dataclass(frozen=True)
+class InfraLayout:
+    root: Path
+    kafka: KafkaLayout
+    elasticsearch: ElasticsearchLayout
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InfraLayout:
+        root = settings.infra_home.resolve()
+        downloads = root / "downloads"
+        return cls(
+            root=root,
+            kafka=KafkaLayout(
+                version=settings.kafka_version,
+                libs=downloads / f"kafka-{settings.kafka_version}" / "libs",
+                run=root / "kafka",
+            ),
+            elasticsearch=ElasticsearchLayout(
+                version=settings.es_version,
+                home=downloads / f"elasticsearch-{settings.es_version}",
+                run=root / "elasticsearch",
+            ),
+        )
