@@ -5,6 +5,7 @@ Defaults point at the local infrastructure that ``orbitwatch infra up`` starts.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -71,6 +72,12 @@ class Settings(BaseSettings):
     app_id: str = Field("orbitwatch", description="faust application id (consumer group)")
     data_dir: Path = Field(
         PROJECT_ROOT / ".local-infra" / "worker", description="faust table state directory"
+    )
+    dedupe_retention: timedelta = Field(
+        timedelta(days=7), description="How long an article id is remembered for de-duplication"
+    )
+    story_window: timedelta = Field(
+        timedelta(hours=72), description="How long a quiet story can still gain members"
     )
     watchlist: list[str] = Field(
         default_factory=lambda: ["RU", "CN", "KP", "IR"],
