@@ -66,14 +66,9 @@ class Pipeline:
         # it. A replay of that same record (after a crash) is processed again; another record
         # with the same id is a true duplicate and is dropped.
         self.first_seen = app.Table(
-            "first-seen",
-            partitions=settings.topic_partitions,
-            key_serializer="json",
-            value_serializer="json",
+            "first-seen", partitions=settings.topic_partitions, key_type=str, value_type=list
         )
-        self.story_store = app.Table(
-            "stories", partitions=1, key_serializer="json", value_serializer="raw"
-        )
+        self.story_store = app.Table("stories", partitions=1, key_type=str, value_type=str)
         self.stories = StoryIndex(self.story_store, window=settings.story_window)
         self._since_prune = 0
         self._since_expiry: dict[int, int] = {}

@@ -1,6 +1,6 @@
 """Assigns each classified article to a story, remembering stories in a key-value store.
 
-The store is a faust table in the worker (so the index survives restarts through its
+Values are the models' JSON text. The store is a faust table in the worker (so the index survives restarts through its
 changelog) and a plain dict in unit tests. Keys are namespaced:
 
 - ``story:<story_id>``  -> :class:`StoryRecord`
@@ -51,7 +51,7 @@ def concepts_of(classification: Classification) -> set[str]:
 class StoryIndex:
     def __init__(
         self,
-        store: MutableMapping[str, bytes],
+        store: MutableMapping[str, str],
         window: timedelta = timedelta(hours=72),
         duplicate_similarity: float = 0.5,
         concept_overlap: float = 0.6,
@@ -106,7 +106,7 @@ class StoryIndex:
         at = article.published_at or article.fetched_at
         self.watermark = max(self.watermark or at, at)
         known = self.store.get(f"member:{article.id}")
-        known_record = self.story(known.decode()) if known is not None else None
+        known_record = self.story(known) if known is not None else None
         if known_record is not None:
             return Assignment(known_record.story_id, None, known_record, is_new_story=False)
 
@@ -156,13 +156,13 @@ class StoryIndex:
                 record.signatures.pop(next(iter(record.signatures)))
             for key in band_keys(sig):
                 self._file(f"band:{key}", record.story_id)
-        self.store[f"story:{record.story_id}"] = record.to_bytes()
-        self.store[f"member:{article.id}"] = record.story_id.encode()
+        self.store[f"story:{record.story_id}"] = record.model_dump_json()
+        self.store[f"member:{article.id}"] = record.story_id
 
     def _file(self, key: str, story_id: str) -> None:
         ids = [sid for sid in self._pointers(key) if sid != story_id]
         ids = [*ids, story_id][-MAX_POINTERS:]
-        self.store[key] = StoryPointers(story_ids=ids).to_bytes()
+        self.store[key] = StoryPointers(story_ids=ids).model_dump_json()
 
     # -- expiry -----------------------------------------------------------------------------
 
@@ -185,7 +185,7 @@ class StoryIndex:
                 if key.startswith(("band:", "actors:")):
                     kept = [sid for sid in self._pointers(key) if sid not in expired]
                     if kept:
-                        self.store[key] = StoryPointers(story_ids=kept).to_bytes()
+                        self.store[key] = StoryPointers(story_ids=kept).model_dump_json()
                     else:
                         del self.store[key]
         return len(expired)

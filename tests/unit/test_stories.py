@@ -146,7 +146,7 @@ def test_replayed_article_gets_its_story_again_and_is_counted_once() -> None:
 
 
 def test_prune_forgets_stories_and_their_pointers() -> None:
-    store: dict[str, bytes] = {}
+    store: dict[str, str] = {}
     index = StoryIndex(store, window=timedelta(hours=1))
     index.assign(_article("a1", *LUNAR_EN), LUNAR_CLS)
     index.assign(

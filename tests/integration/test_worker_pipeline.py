@@ -1,0 +1,128 @@
+"""The worker on the real Kafka: duplicates dropped, near-duplicates share a story, poison
+messages land in the dead-letter topic with their reason, and nothing else is lost."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+
+from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.settings import Settings
+from schemas import Article, ClassifiedEvent
+from streams.deadletter import HEADER_ERROR_TYPE
+from streams.worker import build_worker_app
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def _article(aid: str, feed: str, title: str, summary: str) -> Article:
+    return Article(
+        id=aid,
+        feed_id=feed,
+        title=title,
+        summary=summary,
+        language="en",
+        published_at=NOW,
+        fetched_at=NOW,
+    )
+
+
+LUNAR = _article(
+    "lunar-1",
+    "wire-a",
+    "Russia and China to build a nuclear power plant on the Moon by 2035",
+    "Roscosmos head said the reactor would power the International Lunar Research Station "
+    "that Russia and China are building together; installation is planned for 2033-2035.",
+)
+LUNAR_COPY = _article(
+    "lunar-2",
+    "wire-b",
+    "Russia, China to build a nuclear power plant on the Moon by 2035",
+    "Roscosmos head said the reactor would power the International Lunar Research Station "
+    "that Russia and China are building together; installation is planned for 2033-2035.",
+)
+LAUNCH = _article(
+    "launch-1",
+    "wire-a",
+    "Falcon 9 lifts off with 23 Starlink satellites",
+    "SpaceX launched another batch of its broadband satellites from Cape Canaveral on Monday.",
+)
+
+
+async def _produce(settings: Settings, records: list[tuple[bytes, bytes]]) -> None:
+    producer = AIOKafkaProducer(**kafka_client_options(settings), acks="all")
+    await producer.start()
+    try:
+        for key, value in records:
+            await producer.send_and_wait(settings.topic_articles_raw, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def _drain(
+    settings: Settings, topic: str, expect: int, quiet_s: float = 3.0, limit_s: float = 90.0
+) -> list[ConsumerRecord]:
+    """Read until ``expect`` records arrived and then nothing more for ``quiet_s``."""
+    consumer = AIOKafkaConsumer(
+        topic, **kafka_client_options(settings), auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    seen: list[ConsumerRecord] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    quiet_until = None
+    try:
+        while loop.time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            fresh = [r for records in batch.values() for r in records]
+            seen.extend(fresh)
+            if len(seen) >= expect:
+                if fresh or quiet_until is None:
+                    quiet_until = loop.time() + quiet_s
+                elif loop.time() >= quiet_until:
+                    break
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def test_worker_dedupes_clusters_and_dead_letters(isolated_settings: Settings) -> None:
+    settings = isolated_settings
+    await ensure_topics(settings, pipeline_topics(settings))
+    app, _ = build_worker_app(settings)
+    await app.start()
+    try:
+        await _produce(
+            settings,
+            [
+                (b"lunar-1", LUNAR.to_bytes()),
+                (b"lunar-1", LUNAR.to_bytes()),  # the same article delivered twice
+                (b"lunar-2", LUNAR_COPY.to_bytes()),
+                (b"launch-1", LAUNCH.to_bytes()),
+                (b"junk", b"{this is not json"),
+                (b"wrong", b'{"id": "x", "title": 5}'),
+            ],
+        )
+        events = await _drain(settings, settings.topic_events_classified, expect=3)
+        dead = await _drain(settings, settings.topic_articles_dlq, expect=2, quiet_s=1.0)
+    finally:
+        await app.stop()
+
+    parsed = [ClassifiedEvent.from_bytes(r.value) for r in events]
+    by_id = {e.article.id: e for e in parsed}
+    assert sorted(e.article.id for e in parsed) == ["launch-1", "lunar-1", "lunar-2"]
+    assert by_id["lunar-2"].story_id == by_id["lunar-1"].story_id == "lunar-1"
+    assert by_id["lunar-2"].duplicate_of == "lunar-1"
+    assert by_id["lunar-1"].classification.relevant
+    assert not by_id["launch-1"].classification.relevant
+    assert by_id["launch-1"].story_id == "launch-1"
+
+    reasons = sorted(dict(r.headers)[HEADER_ERROR_TYPE].decode() for r in dead)
+    assert reasons == ["invalid_json", "schema"]
+    assert sorted(r.key for r in dead) == [b"junk", b"wrong"]
