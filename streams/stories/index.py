@@ -1,7 +1,8 @@
 """Assigns each classified article to a story, remembering stories in a key-value store.
 
-Values are the models' JSON text. The store is a faust table in the worker (so the index survives restarts through its
-changelog) and a plain dict in unit tests. Keys are namespaced:
+The store is a faust table in the worker (so the index survives restarts through its
+changelog) and a plain dict in unit tests. Values are the models' JSON text; keys are
+namespaced:
 
 - ``story:<story_id>``  -> :class:`StoryRecord`
 - ``band:<band>``       -> :class:`StoryPointers` (stories with a member text in that band)

@@ -8,6 +8,7 @@ so candidates are found by key instead of comparing against every earlier story.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import unicodedata
@@ -33,7 +34,7 @@ def features(text: str) -> set[int]:
             tokens.extend(word[i : i + 2] for i in range(max(1, len(word) - 1)))
         elif len(word) > 1:
             tokens.append(word)
-    grams = [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)] or tokens
+    grams = [f"{a} {b}" for a, b in itertools.pairwise(tokens)] or tokens
     return {zlib.crc32(g.encode()) for g in grams}
 
 
