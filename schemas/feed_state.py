@@ -14,6 +14,8 @@ from schemas.base import Message, UtcDatetime
 
 
 class FeedHealth(Message):
+    feed_id: str | None = Field(default=None, description="Set when published on its own")
+    feed_name: str | None = None
     last_attempt_at: UtcDatetime | None = None
     last_success_at: UtcDatetime | None = None
     last_error_at: UtcDatetime | None = None
@@ -25,6 +27,10 @@ class FeedHealth(Message):
     last_status: int | None = Field(default=None, description="Last HTTP status")
     problems: list[str] = Field(default_factory=list, description="Parser warnings (bozo)")
     next_poll_at: UtcDatetime | None = None
+    dormant: bool = Field(
+        default=False, description="Failing for long: re-probed at the slowest pace, not dropped"
+    )
+    articles_last_poll: int = Field(default=0, description="New articles in the last poll")
 
 
 class FeedState(Message):

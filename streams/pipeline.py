@@ -62,11 +62,12 @@ class Pipeline:
         self.classified = app.topic(
             settings.topic_events_classified, key_serializer="raw", value_serializer="raw"
         )
-        # article id -> ["partition/offset", epoch seconds] of the record that first carried
-        # it. A replay of that same record (after a crash) is processed again; another record
-        # with the same id is a true duplicate and is dropped.
+        # article id -> "partition/offset@epoch" of the record that first carried it. A
+        # replay of that same record (after a crash) is processed again; another record with
+        # the same id is a true duplicate and is dropped. (Plain strings: faust can restore
+        # str values from the changelog, but not lists.)
         self.first_seen = app.Table(
-            "first-seen", partitions=settings.topic_partitions, key_type=str, value_type=list
+            "first-seen", partitions=settings.topic_partitions, key_type=str, value_type=str
         )
         self.story_store = app.Table("stories", partitions=1, key_type=str, value_type=str)
         self.stories = StoryIndex(self.story_store, window=settings.story_window)
@@ -101,11 +102,11 @@ class Pipeline:
                 continue
             origin = f"{event.message.partition}/{event.message.offset}"
             first = self.first_seen.get(article.id)
-            if first is not None and first[0] != origin:
+            if first is not None and first.partition("@")[0] != origin:
                 metrics.ARTICLES_DUPLICATE.inc()
                 continue
             if first is None:
-                self.first_seen[article.id] = [origin, time.time()]
+                self.first_seen[article.id] = f"{origin}@{time.time():.0f}"
                 self._expire_first_seen(event.message.partition)
             try:
                 classification = self.classifier.classify(article)
@@ -135,7 +136,8 @@ class Pipeline:
         self._since_expiry[partition] = 0
         horizon = time.time() - self.dedupe_retention.total_seconds()
         partitions = self.first_seen.partitions or 1
-        for key, (_, seen_at) in list(self.first_seen.items()):
+        for key, value in list(self.first_seen.items()):
+            seen_at = float(value.rpartition("@")[2])
             if seen_at < horizon and _partition_of(key, partitions) == partition:
                 del self.first_seen[key]
 

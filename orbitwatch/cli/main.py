@@ -33,3 +33,22 @@ def main(
 from orbitwatch.cli import infra as _infra  # noqa: E402
 
 app.add_typer(_infra.app, name="infra")
+
+from orbitwatch.cli import connector as _connector  # noqa: E402
+from orbitwatch.cli import demo as _demo  # noqa: E402
+from orbitwatch.cli import feeds as _feeds  # noqa: E402
+from orbitwatch.cli import schemas as _schemas  # noqa: E402
+
+app.add_typer(_connector.app, name="connector")
+app.add_typer(_feeds.app, name="feeds")
+app.add_typer(_schemas.app, name="schemas")
+app.add_typer(_demo.app, name="demo")
+
+from orbitwatch.cli import worker as _worker  # noqa: E402
+
+app.command(name="worker")(_worker.worker)
+
+
+from orbitwatch.cli.classify import register as _register_classify  # noqa: E402
+
+_register_classify(app)

@@ -126,3 +126,43 @@ async def test_worker_dedupes_clusters_and_dead_letters(isolated_settings: Setti
     reasons = sorted(dict(r.headers)[HEADER_ERROR_TYPE].decode() for r in dead)
     assert reasons == ["invalid_json", "schema"]
     assert sorted(r.key for r in dead) == [b"junk", b"wrong"]
+
+
+LUNAR_LATE_COPY = _article(
+    "lunar-3",
+    "wire-c",
+    "Russia and China will build a nuclear power plant on the Moon by 2035",
+    "Roscosmos head said the reactor would power the International Lunar Research Station "
+    "that Russia and China are building together; installation is planned for 2033-2035.",
+)
+
+
+async def test_restarted_worker_recovers_its_tables(isolated_settings: Settings) -> None:
+    """Regression: list-valued table entries could not be restored from the changelog, and
+    faust retried recovery forever. A second worker must see what the first one stored."""
+    settings = isolated_settings
+    await ensure_topics(settings, pipeline_topics(settings))
+    first_app, _ = build_worker_app(settings)
+    await first_app.start()
+    try:
+        await _produce(settings, [(b"lunar-1", LUNAR.to_bytes())])
+        assert len(await _drain(settings, settings.topic_events_classified, 1, 1.0)) == 1
+    finally:
+        await first_app.stop()
+
+    second_app, _ = build_worker_app(settings)
+    await second_app.start()
+    try:
+        await _produce(
+            settings,
+            [(b"lunar-1", LUNAR.to_bytes()), (b"lunar-3", LUNAR_LATE_COPY.to_bytes())],
+        )
+        events = await _drain(settings, settings.topic_events_classified, expect=2)
+    finally:
+        await second_app.stop()
+
+    # The topic holds the first worker's event and the second's; lunar-1 must not reappear.
+    parsed = {ClassifiedEvent.from_bytes(r.value).article.id: r for r in events}
+    assert sorted(parsed) == ["lunar-1", "lunar-3"] and len(events) == 2
+    late = ClassifiedEvent.from_bytes(parsed["lunar-3"].value)
+    assert late.story_id == "lunar-1"  # the story index came back from its changelog

@@ -1,0 +1,329 @@
+"""Connector benchmark: 500 local feeds, a few poll rounds, against a naive baseline.
+
+    .venv/bin/python benchmarks/connector_bench.py [--feeds 500] [--rounds 4] [--items 20]
+
+A feed server with ``--feeds`` synthetic RSS documents runs in a separate process on
+127.0.0.1 (so the connector's memory is its own). The connector (fetch + parse + normalize,
+and produce to Kafka when a broker answers at the configured address) polls them for
+``--rounds`` rounds; between rounds 10% of the feeds gain one entry, so later rounds show
+how much conditional GET saves. Then a plain sequential loop (urllib + feedparser, no
+validators, no dedup) does the same rounds as the baseline, and the two are compared.
+
+All feeds share one host here, so per-host politeness is relaxed to the concurrency limit;
+against real sites the per-host gap dominates instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import resource
+import time
+import urllib.request
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from xml.sax.saxutils import escape
+
+import feedparser
+
+from connectors.demo.server import DemoFeedServer
+from connectors.feedlist import FeedConfig
+from connectors.producer import DeliveryFailed, KafkaSink
+from connectors.runner import Connector, ConnectorOptions
+from orbitwatch.settings import Settings, get_settings
+from schemas import Article, FeedHealth, FeedState
+
+WORDS = [
+    "orbit",
+    "launch",
+    "satellite",
+    "lunar",
+    "station",
+    "reactor",
+    "agency",
+    "mission",
+    "rocket",
+    "payload",
+    "booster",
+    "constellation",
+    "navigation",
+    "ground",
+    "segment",
+    "treaty",
+    "cooperation",
+    "debris",
+    "tracking",
+    "telescope",
+    "spacecraft",
+    "module",
+    "crew",
+    "capsule",
+    "propulsion",
+    "antenna",
+    "spectrum",
+    "frequency",
+    "defence",
+    "ministry",
+]
+
+
+def synthetic_feed(index: int, items: int, rng: random.Random) -> bytes:
+    entries = []
+    for n in range(items):
+        title = " ".join(rng.choice(WORDS) for _ in range(8)).capitalize()
+        text = " ".join(rng.choice(WORDS) for _ in range(80))
+        entries.append(
+            f"<item><title>{escape(title)}</title>"
+            f"<link>https://feed{index}.bench.example/a/{n}?utm_source=rss</link>"
+            f"<guid isPermaLink='false'>feed{index}-item{n}</guid>"
+            f"<pubDate>Tue, 11 Mar 2025 {n % 24:02d}:00:00 +0000</pubDate>"
+            f"<description>&lt;p&gt;{escape(text)}&lt;/p&gt;</description></item>"
+        )
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        f"<title>Bench feed {index}</title><link>https://feed{index}.bench.example/</link>"
+        f"<language>en</language>{''.join(entries)}</channel></rss>"
+    ).encode()
+
+
+# --- the feed server, in its own process ------------------------------------------------------
+
+
+def _serve(conn: Connection, feeds: int, items: int, latency: float) -> None:
+    async def main() -> None:
+        rng = random.Random(42)
+        documents = {f"bench-{i}": synthetic_feed(i, items, rng) for i in range(feeds)}
+        async with DemoFeedServer(documents, latency=latency) as server:
+            conn.send(server.port)
+            loop = asyncio.get_running_loop()
+            while True:
+                command = await loop.run_in_executor(None, conn.recv)
+                if command == "stop":
+                    return
+                # "touch <fraction> <round>": add one entry to that share of the feeds
+                _, fraction, round_no = command.split()
+                touched = list(server.documents)[: int(len(server.documents) * float(fraction))]
+                for name in touched:
+                    server.add_entry(
+                        name,
+                        title=f"Fresh entry of round {round_no}",
+                        link=f"https://{name}.bench.example/fresh/{round_no}",
+                        summary="A new entry added between rounds.",
+                        guid=f"{name}-fresh-{round_no}",
+                    )
+                conn.send("ok")
+
+    asyncio.run(main())
+
+
+# --- connector side ---------------------------------------------------------------------------
+
+
+class CountingSink:
+    """Used when no Kafka broker answers: counts instead of producing."""
+
+    async def send_articles(self, articles: Sequence[Article]) -> None:
+        pass
+
+    async def send_state(self, state: FeedState) -> None:
+        pass
+
+    async def send_health(self, feed_id: str, health: FeedHealth) -> None:
+        pass
+
+
+@dataclass
+class RoundStats:
+    seconds: float
+    feeds: int
+    articles: int
+    not_modified: int
+    failed: int
+
+    @property
+    def feeds_per_minute(self) -> float:
+        return self.feeds / self.seconds * 60
+
+    @property
+    def articles_per_second(self) -> float:
+        return self.articles / self.seconds
+
+
+def bench_settings() -> Settings:
+    base = get_settings()
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    return base.model_copy(
+        update={
+            "topic_articles_raw": f"{prefix}.articles.raw",
+            "topic_feed_state": f"{prefix}.feed-state",
+            "topic_feed_health": f"{prefix}.feed-health",
+        }
+    )
+
+
+async def delete_bench_topics(settings: Settings) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from orbitwatch.kafka import kafka_client_options
+
+    admin = AIOKafkaAdminClient(**kafka_client_options(settings))
+    await admin.start()
+    try:
+        prefix = settings.topic_articles_raw.split(".")[0]
+        doomed = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()
+
+
+async def run_connector(
+    port: int, args: argparse.Namespace, conn: Connection
+) -> tuple[list[RoundStats], str]:
+    feeds = [
+        FeedConfig(
+            id=f"bench-{i}",
+            name=f"Bench {i}",
+            url=f"http://127.0.0.1:{port}/feeds/bench-{i}",
+            allow_private=True,
+        )
+        for i in range(args.feeds)
+    ]
+    options = ConnectorOptions(
+        concurrency=args.concurrency,
+        host_gap=0.0,
+        per_host=args.concurrency,
+        parser_workers=args.parser_workers,
+    )
+    settings = bench_settings()
+    sink: KafkaSink | CountingSink
+    kafka = KafkaSink(settings)
+    try:
+        await asyncio.wait_for(kafka.start(), timeout=15)
+        sink, mode = kafka, f"produced to Kafka at {settings.kafka_bootstrap_servers}"
+    except (DeliveryFailed, TimeoutError, OSError) as exc:
+        sink = CountingSink()
+        mode = f"Kafka not reachable ({type(exc).__name__}): producing SKIPPED, articles counted"
+    stats: list[RoundStats] = []
+    try:
+        async with Connector(feeds, sink, options=options) as connector:
+            for round_no in range(args.rounds):
+                if round_no:
+                    conn.send(f"touch 0.1 {round_no}")
+                    await asyncio.get_running_loop().run_in_executor(None, conn.recv)
+                started = time.perf_counter()
+                report = await connector.poll_round()
+                stats.append(
+                    RoundStats(
+                        time.perf_counter() - started,
+                        len(report.results),
+                        report.produced,
+                        report.not_modified,
+                        len(report.failed),
+                    )
+                )
+    finally:
+        if isinstance(sink, KafkaSink):
+            await sink.stop()
+            await delete_bench_topics(settings)
+    return stats, mode
+
+
+# --- baseline ------------------------------------------------------------------------------------
+
+
+def run_baseline(port: int, args: argparse.Namespace) -> list[RoundStats]:
+    stats = []
+    for _ in range(args.rounds):
+        started = time.perf_counter()
+        entries = 0
+        for i in range(args.feeds):
+            url = f"http://127.0.0.1:{port}/feeds/bench-{i}"
+            with urllib.request.urlopen(url, timeout=30) as response:
+                body = response.read()
+            entries += len(feedparser.parse(body).entries)
+        stats.append(RoundStats(time.perf_counter() - started, args.feeds, entries, 0, 0))
+    return stats
+
+
+def _mb(kilobytes: int) -> float:
+    return kilobytes / 1024  # ru_maxrss is in KiB on Linux
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--items", type=int, default=20, help="entries per feed")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="server delay per response, seconds"
+    )
+    parser.add_argument("--parser-workers", type=int, default=min(4, os.cpu_count() or 2))
+    args = parser.parse_args()
+
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    server = context.Process(
+        target=_serve, args=(theirs, args.feeds, args.items, args.latency), daemon=True
+    )
+    server.start()
+    port = ours.recv()
+    print(
+        f"feed server: {args.feeds} feeds x {args.items} entries on 127.0.0.1:{port}, "
+        f"{args.latency * 1000:.0f} ms latency per response, {os.cpu_count()} CPU(s)"
+    )
+
+    try:
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        stats, mode = asyncio.run(run_connector(port, args, ours))
+        peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak_workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(f"connector: {mode}")
+        header = ("round", "seconds", "feeds/min", "articles/s", "304 share", "failed")
+        print("{:>5} {:>8} {:>10} {:>11} {:>9} {:>6}".format(*header))
+        for n, s in enumerate(stats, 1):
+            print(
+                f"{n:>5} {s.seconds:>8.2f} {s.feeds_per_minute:>10.0f} "
+                f"{s.articles_per_second:>11.0f} {s.not_modified / s.feeds:>9.0%} {s.failed:>6}"
+            )
+        later = stats[1:]
+        if later:
+            share = sum(s.not_modified for s in later) / sum(s.feeds for s in later)
+            print(f"conditional-GET hits (304) in rounds 2-{len(stats)}: {share:.0%}")
+        print(
+            f"peak memory: connector process {_mb(peak_self):.0f} MiB "
+            f"(at start {_mb(rss_before):.0f} MiB); "
+            f"largest parser worker {_mb(peak_workers):.0f} MiB"
+        )
+
+        base = run_baseline(port, args)
+        print("baseline (sequential urllib + feedparser, no validators, no dedup):")
+        for n, s in enumerate(base, 1):
+            per_minute, per_second = s.feeds_per_minute, s.articles_per_second
+            print(f"{n:>5} {s.seconds:>8.2f} {per_minute:>10.0f} {per_second:>11.0f}")
+        cold = stats[0].feeds_per_minute / base[0].feeds_per_minute
+        print(f"feeds/min ratio, round 1 (everything new): {cold:.1f}x")
+        if later:
+            ours_later = sum(s.feeds for s in later) / sum(s.seconds for s in later)
+            base_later = sum(s.feeds for s in base[1:]) / sum(s.seconds for s in base[1:])
+            print(
+                f"feeds/min ratio, later rounds (mostly unchanged): {ours_later / base_later:.1f}x"
+            )
+        print(
+            "articles/s ratio, round 1: "
+            f"{stats[0].articles_per_second / base[0].articles_per_second:.1f}x "
+            "(the baseline counts every entry every round; the connector only new ones)"
+        )
+    finally:
+        ours.send("stop")
+        server.join(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

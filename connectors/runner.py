@@ -1,0 +1,274 @@
+"""The connector: polls every feed on its schedule and publishes what is new.
+
+Per successful poll, in this order:
+
+1. produce the new articles to ``articles.raw`` and wait for Kafka's acknowledgement;
+2. write the feed's new state (validators, seen ids, health) to the compacted state topic;
+3. publish the feed's health to the health topic.
+
+A crash between 1 and 2 re-emits that poll's articles after a restart (at-least-once;
+consumers key by article id); it can never lose one. Failures are accounted for at the end
+of each round, so that a round where *every* feed failed on the network (our outage, not
+theirs) is not counted against the feeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import structlog
+
+from connectors.errors import InternalError
+from connectors.feedlist import FeedConfig
+from connectors.fetch import Fetcher, FetchLimits
+from connectors.parse import ParserPool
+from connectors.poll import PollResult, poll_feed
+from connectors.producer import DeliveryFailed
+from connectors.schedule import BackoffPolicy, ConcurrencyLimiter, is_network_outage
+from connectors.state import FeedStateStore
+from schemas import Article, FeedHealth, FeedState, utc_now
+
+log = structlog.get_logger("orbitwatch.connector")
+
+
+class Sink(Protocol):
+    """Where the connector's messages go: :class:`connectors.producer.KafkaSink`."""
+
+    async def send_articles(self, articles: Sequence[Article]) -> None: ...
+
+    async def send_state(self, state: FeedState) -> None: ...
+
+    async def send_health(self, feed_id: str, health: FeedHealth) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConnectorOptions:
+    concurrency: int = 20
+    host_gap: float = 1.0  # seconds between two request starts on one host
+    per_host: int = 1  # requests in flight per host
+    parser_workers: int = 2
+    parser_processes: bool = True
+    shutdown_grace: float = 10.0  # in-flight polls get this long to finish on SIGTERM
+    fetch: FetchLimits = field(default_factory=FetchLimits)
+    backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
+
+
+@dataclass
+class RoundReport:
+    results: list[PollResult] = field(default_factory=list)
+    produced: int = 0
+    outage: bool = False
+    delivery_failures: int = 0
+
+    @property
+    def failed(self) -> list[PollResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def not_modified(self) -> int:
+        return sum(1 for r in self.results if r.not_modified)
+
+
+class Connector:
+    """Use as an async context manager; it owns the HTTP client and the parser pool."""
+
+    def __init__(
+        self,
+        feeds: Sequence[FeedConfig],
+        sink: Sink,
+        store: FeedStateStore | None = None,
+        options: ConnectorOptions | None = None,
+        *,
+        seed: int | None = None,
+    ) -> None:
+        self.feeds = list(feeds)
+        self.sink = sink
+        self.store = store or FeedStateStore()
+        self.options = options or ConnectorOptions()
+        self.fetcher = Fetcher(self.options.fetch)
+        self.parsers = ParserPool(
+            self.options.parser_workers, use_processes=self.options.parser_processes
+        )
+        self.limiter = ConcurrencyLimiter(
+            self.options.concurrency, self.options.host_gap, self.options.per_host
+        )
+        self._rng = random.Random(seed)
+        self._next_due: dict[str, float] = {feed.id: 0.0 for feed in self.feeds}
+        self._outage_rounds = 0
+        self._stopping = asyncio.Event()
+        self._commits: set[asyncio.Task[None]] = set()
+
+    async def __aenter__(self) -> Connector:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._drain_commits()
+        await self.fetcher.close()
+        self.parsers.close(wait=True)
+
+    # --- scheduling ----------------------------------------------------------------------
+
+    def resume_schedule(self) -> None:
+        """Honour back-off chosen before a restart (never waiting longer than the feed's
+        interval), so a restart loop does not hammer failing feeds."""
+        now_wall, now_mono = utc_now(), time.monotonic()
+        for feed in self.feeds:
+            state = self.store.states.get(feed.id)
+            next_at = state.health.next_poll_at if state else None
+            if next_at is not None and next_at > now_wall:
+                wait = min((next_at - now_wall).total_seconds(), feed.poll_interval)
+                self._next_due[feed.id] = now_mono + wait
+
+    def due_feeds(self) -> list[FeedConfig]:
+        now = time.monotonic()
+        return [feed for feed in self.feeds if self._next_due[feed.id] <= now]
+
+    def seconds_until_next_due(self) -> float:
+        if not self._next_due:
+            return 3600.0
+        return max(0.0, min(self._next_due.values()) - time.monotonic())
+
+    def _schedule(self, feed: FeedConfig, delay: float) -> datetime:
+        self._next_due[feed.id] = time.monotonic() + delay
+        return utc_now() + timedelta(seconds=delay)
+
+    # --- one round ------------------------------------------------------------------------
+
+    async def poll_round(self, feeds: Sequence[FeedConfig] | None = None) -> RoundReport:
+        """Poll ``feeds`` (default: all) concurrently, commit, and account for failures."""
+        feeds = self.feeds if feeds is None else feeds
+        report = RoundReport()
+        results = await self.limiter.run(feeds, lambda f: f.host, lambda f: self._poll(f, report))
+        report.results = [r for r in results if r is not None]
+        await self._account_failures(report)
+        return report
+
+    async def _poll(self, feed: FeedConfig, report: RoundReport) -> PollResult | None:
+        if self._stopping.is_set():
+            return None  # shutting down: start nothing new
+        try:
+            result = await poll_feed(feed, self.fetcher, self.parsers, self.store.validators(feed))
+        except Exception as exc:
+            log.exception("unexpected error while polling", feed=feed.id)
+            result = PollResult(feed=feed, started_at=utc_now())
+            result.error = InternalError(f"{type(exc).__name__}: {exc}")
+        if result.ok:
+            # Shielded: once articles are on their way, the state write must follow even
+            # if shutdown cancels the poll; otherwise a restart would emit them again.
+            await asyncio.shield(self._track(self._commit_success(result, report)))
+        return result
+
+    def _track(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(coro)
+        self._commits.add(task)
+        task.add_done_callback(self._commits.discard)
+        return task
+
+    async def _drain_commits(self) -> None:
+        if self._commits:
+            await asyncio.gather(*self._commits, return_exceptions=True)
+
+    async def _commit_success(self, result: PollResult, report: RoundReport) -> None:
+        feed = result.feed
+        new = self.store.new_articles(result)
+        try:
+            if new:
+                await self.sink.send_articles(new)
+            report.produced += len(new)
+            delay = self.options.backoff.after_success(feed.poll_interval, self._rng)
+            state = self.store.after_success(result, len(new), self._schedule(feed, delay))
+            await self.sink.send_state(state)
+            await self.sink.send_health(feed.id, state.health)
+        except DeliveryFailed as exc:
+            # Kafka's trouble, not the feed's. If the articles did not go out, the state did
+            # not move either, so the next poll fetches and produces them again.
+            report.delivery_failures += 1
+            self._schedule(feed, self.options.backoff.retry_base)
+            log.warning("delivery failed", feed=feed.id, error=str(exc))
+            return
+        log.info(
+            "feed polled",
+            feed=feed.id,
+            status=result.status,
+            entries=result.entries,
+            new=len(new),
+            problems=len(result.problems),
+        )
+
+    async def _account_failures(self, report: RoundReport) -> None:
+        failed = report.failed
+        report.outage = is_network_outage([r.error for r in report.results])
+        if report.outage:
+            self._outage_rounds += 1
+            log.warning("network outage suspected: every feed failed", feeds=len(failed))
+        elif report.results and len(failed) < len(report.results):
+            self._outage_rounds = 0
+        policy = self.options.backoff
+        for result in failed:
+            feed, error = result.feed, result.error
+            assert error is not None
+            previous = self.store.get(feed).health.consecutive_failures
+            failures = previous if report.outage else previous + 1
+            if report.outage:
+                delay = policy.after_outage(self._outage_rounds, self._rng)
+            else:
+                delay = policy.after_failure(feed.poll_interval, failures, error, self._rng)
+            state = self.store.after_failure(
+                result,
+                counted=not report.outage,
+                dormant=policy.is_dormant(failures),
+                next_poll_at=self._schedule(feed, delay),
+            )
+            log.warning(
+                "feed failed",
+                feed=feed.id,
+                kind=error.kind,
+                error=str(error),
+                failures=failures,
+                retry_in=round(delay, 1),
+            )
+            try:
+                await self.sink.send_state(state)
+                await self.sink.send_health(feed.id, state.health)
+            except DeliveryFailed as exc:
+                report.delivery_failures += 1
+                log.warning("delivery failed", feed=feed.id, error=str(exc))
+
+    # --- forever --------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll feeds as they fall due until ``stop`` is set, then finish gracefully."""
+        self.resume_schedule()
+        stop_waiter = asyncio.create_task(stop.wait())
+        try:
+            while not stop.is_set():
+                due = self.due_feeds()
+                if not due:
+                    await asyncio.wait({stop_waiter}, timeout=self.seconds_until_next_due())
+                    continue
+                round_task = asyncio.create_task(self.poll_round(due))
+                await asyncio.wait({round_task, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
+                if not round_task.done():
+                    await self._finish_round(round_task)
+                else:
+                    round_task.result()  # re-raises a bug in the round instead of looping on it
+        finally:
+            stop_waiter.cancel()
+            await self._drain_commits()
+
+    async def _finish_round(self, round_task: asyncio.Task[RoundReport]) -> None:
+        self._stopping.set()
+        log.info("stopping: letting polls in flight finish", grace=self.options.shutdown_grace)
+        done, _ = await asyncio.wait({round_task}, timeout=self.options.shutdown_grace)
+        if not done:
+            round_task.cancel()
+            await asyncio.gather(round_task, return_exceptions=True)

@@ -1,0 +1,99 @@
+"""``orbitwatch connector``: run the RSS/Atom connector (feeds -> ``articles.raw``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+import structlog
+import typer
+from rich.console import Console
+
+from connectors.feedlist import FeedConfig, FeedListError, load_feed_list
+from connectors.producer import DeliveryFailed, KafkaSink
+from connectors.runner import Connector, ConnectorOptions, RoundReport
+from connectors.state import StateRestoreFailed, restore_states
+from orbitwatch.settings import PROJECT_ROOT, Settings, get_settings
+
+DEFAULT_FEEDS = PROJECT_ROOT / "deploy" / "feeds.yaml"
+
+app = typer.Typer(help="The RSS/Atom connector: polls feeds and produces new articles to Kafka.")
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def configure_logging(settings: Settings) -> None:
+    renderer = (
+        structlog.processors.JSONRenderer()
+        if settings.log_format == "json"
+        else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[settings.log_level]
+        ),
+    )
+
+
+def load_feeds_or_exit(path: Path) -> list[FeedConfig]:
+    try:
+        return load_feed_list(path)
+    except FeedListError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from exc
+
+
+def _summary(report: RoundReport) -> str:
+    failed = report.failed
+    kinds = sorted({r.error.kind for r in failed if r.error})
+    text = (
+        f"polled {len(report.results)} feed(s): {report.produced} new article(s), "
+        f"{report.not_modified} unchanged (304), {len(failed)} failed"
+    )
+    if kinds:
+        text += f" ({', '.join(kinds)})"
+    if report.outage:
+        text += "; every feed failed on the network: counted as an outage, not against feeds"
+    return text
+
+
+async def _run(
+    settings: Settings, feeds: list[FeedConfig], once: bool, options: ConnectorOptions
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    store = await restore_states(settings, log=lambda line: err_console.print(line))
+    async with KafkaSink(settings) as sink, Connector(feeds, sink, store, options) as connector:
+        if once:
+            report = await connector.poll_round()
+            console.print(_summary(report), highlight=False)
+        else:
+            await connector.run(stop)
+
+
+@app.command()
+def run(
+    feeds: Path = typer.Option(DEFAULT_FEEDS, "--feeds", help="Feed-list YAML file."),
+    once: bool = typer.Option(False, "--once", help="Poll every feed once, then exit."),
+    concurrency: int = typer.Option(20, help="Feeds polled at the same time."),
+    parser_workers: int = typer.Option(2, help="Processes parsing feed documents."),
+) -> None:
+    """Poll the feeds and produce new articles to the raw-articles topic (Ctrl-C stops)."""
+    settings = get_settings()
+    configure_logging(settings)
+    feed_list = load_feeds_or_exit(feeds)
+    options = ConnectorOptions(concurrency=concurrency, parser_workers=parser_workers)
+    try:
+        asyncio.run(_run(settings, feed_list, once, options))
+    except (DeliveryFailed, StateRestoreFailed) as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc

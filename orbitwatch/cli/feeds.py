@@ -1,0 +1,174 @@
+"""``orbitwatch feeds``: check, parse and inspect feeds without running the connector."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from connectors.errors import FeedError
+from connectors.feedlist import FeedConfig, FeedListError, feeds_to_yaml, slugify
+from connectors.fetch import Fetcher
+from connectors.normalize import normalize_feed
+from connectors.opml import load_opml
+from connectors.parse import ParserPool, parse_document
+from connectors.poll import PollResult, poll_feed
+from connectors.schedule import ConcurrencyLimiter
+from connectors.state import StateRestoreFailed, read_topic_latest
+from orbitwatch.cli.connector import DEFAULT_FEEDS, load_feeds_or_exit
+from orbitwatch.settings import get_settings
+from schemas import FeedHealth, utc_now
+
+app = typer.Typer(help="Check, parse and inspect feeds.")
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def _status_cell(result: PollResult) -> str:
+    if result.error is not None:
+        return f"[red]{result.error.kind}[/red]"
+    if result.not_modified:
+        return "[cyan]304[/cyan]"
+    return "[green]ok[/green]"
+
+
+async def _check(feeds: list[FeedConfig], concurrency: int) -> list[PollResult]:
+    parsers = ParserPool(2)
+    limiter = ConcurrencyLimiter(concurrency, host_gap=1.0)
+    try:
+        async with Fetcher() as fetcher:
+            return await limiter.run(
+                feeds, lambda f: f.host, lambda f: poll_feed(f, fetcher, parsers)
+            )
+    finally:
+        parsers.close()
+
+
+@app.command()
+def check(
+    feeds: Path = typer.Option(DEFAULT_FEEDS, "--feeds", help="Feed-list YAML file."),
+    concurrency: int = typer.Option(20, help="Feeds fetched at the same time."),
+) -> None:
+    """Fetch and parse every feed once (no Kafka) and show what each one yields."""
+    feed_list = load_feeds_or_exit(feeds)
+    results = asyncio.run(_check(feed_list, concurrency))
+    table = Table("feed", "status", "HTTP", "entries", "articles", "seconds", "problems / error")
+    for result in results:
+        elapsed = f"{result.fetch.elapsed:.1f}" if result.fetch else "-"
+        note = str(result.error) if result.error else "; ".join(result.problems)
+        table.add_row(
+            result.feed.id,
+            _status_cell(result),
+            str(result.status or "-"),
+            str(result.entries),
+            str(len(result.articles)),
+            elapsed,
+            note,
+        )
+    console.print(table)
+    failed = sum(1 for r in results if not r.ok)
+    console.print(f"{len(results) - failed} of {len(results)} feed(s) readable", highlight=False)
+
+
+@app.command()
+def parse(
+    files: list[Path] = typer.Argument(..., help="Feed documents (RSS, RDF, Atom)."),
+    url: str | None = typer.Option(
+        None, help="Address the documents came from (resolves relative links)."
+    ),
+) -> None:
+    """Parse local feed documents and print their articles as JSON Lines."""
+    failures = 0
+    for path in files:
+        feed = FeedConfig(
+            id=slugify(path.stem) or "local",
+            name=path.name,
+            url=url or f"https://local.invalid/{path.name}",
+        )
+        try:
+            body = path.read_bytes()
+            parsed = parse_document(body, url=url)
+        except OSError as exc:
+            failures += 1
+            print(f"{path}: unreadable: {exc.strerror or exc}", file=sys.stderr)
+            continue
+        except FeedError as exc:
+            failures += 1
+            print(f"{path}: {exc.kind}: {exc}", file=sys.stderr)
+            continue
+        for article in normalize_feed(parsed, feed, fetched_at=utc_now(), document_url=url):
+            sys.stdout.write(article.model_dump_json() + "\n")
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def health() -> None:
+    """Show the latest health report of every feed, from the health topic."""
+    settings = get_settings()
+    try:
+        latest = asyncio.run(
+            read_topic_latest(settings, settings.topic_feed_health, FeedHealth, timeout=30)
+        )
+    except StateRestoreFailed as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    if not latest:
+        console.print(f"no health reports on {settings.topic_feed_health} yet")
+        return
+    table = Table(
+        "feed",
+        "state",
+        "last success",
+        "failures",
+        "last error",
+        "entries",
+        "articles",
+        "next poll",
+    )
+
+    def when(value: object) -> str:
+        return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else "-"
+
+    for feed_id, report in sorted(latest.items()):
+        if report.dormant:
+            state = "[red]dormant[/red]"
+        elif report.consecutive_failures:
+            state = "[yellow]failing[/yellow]"
+        else:
+            state = "[green]ok[/green]"
+        error = f"{report.last_error_kind}: {report.last_error}" if report.last_error_kind else ""
+        table.add_row(
+            report.feed_name or feed_id,
+            state,
+            when(report.last_success_at),
+            str(report.consecutive_failures),
+            error,
+            str(report.entries_seen),
+            str(report.articles_produced),
+            when(report.next_poll_at),
+        )
+    console.print(table)
+
+
+@app.command("import-opml")
+def import_opml(
+    file: Path = typer.Argument(..., help="OPML export of a feed reader."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write here, not stdout."),
+) -> None:
+    """Convert an OPML subscription list to feed-list YAML."""
+    try:
+        feeds = load_opml(file)
+    except FeedListError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    text = feeds_to_yaml(feeds)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {len(feeds)} feed(s) to {output}", highlight=False)

@@ -1,0 +1,63 @@
+"""JSON Schema files generated from the message models, for consumers outside Python.
+
+``schemas/json/<Model>.schema.json`` is committed; ``orbitwatch schemas export`` rewrites
+the files and ``orbitwatch schemas export --check`` (and a unit test) fail when they no
+longer match the models. The schemas describe messages as the pipeline *writes* them
+(pydantic's serialization mode), which is what a consumer reads off Kafka.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from schemas.article import Article
+from schemas.base import Message
+from schemas.classification import Classification, ClassifiedEvent
+from schemas.feed_state import FeedState
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "json"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def exported_models() -> list[type[Message]]:
+    """The models whose schemas are published, in a stable order."""
+    return [Article, FeedState, Classification, ClassifiedEvent]
+
+
+def schema_path(model: type[Message], directory: Path = SCHEMA_DIR) -> Path:
+    return directory / f"{model.__name__}.schema.json"
+
+
+def schema_for(model: type[Message]) -> dict[str, Any]:
+    schema = model.model_json_schema(mode="serialization")
+    return {"$schema": JSON_SCHEMA_DIALECT, **schema}
+
+
+def render(model: type[Message]) -> str:
+    """The exact file content: stable key order, so a diff means the model changed."""
+    return json.dumps(schema_for(model), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def export_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
+    """Write every schema file; returns the files whose content changed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for model in exported_models():
+        path = schema_path(model, directory)
+        content = render(model)
+        if not path.exists() or path.read_text(encoding="utf-8") != content:
+            path.write_text(content, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+def drifted_files(directory: Path = SCHEMA_DIR) -> list[Path]:
+    """Schema files that are missing or differ from what the models generate now."""
+    drifted = []
+    for model in exported_models():
+        path = schema_path(model, directory)
+        if not path.exists() or path.read_text(encoding="utf-8") != render(model):
+            drifted.append(path)
+    return drifted

@@ -1,0 +1,250 @@
+"""The connector loop against the real demo feed server, with an in-memory sink.
+
+Kafka itself is exercised in tests/integration/test_connector_kafka.py; here the subject is
+the runner's own logic: what it emits, in which order, what it remembers, how it counts
+failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+
+import pytest
+
+from connectors.demo.server import DemoFeedServer
+from connectors.feedlist import FeedConfig
+from connectors.producer import DeliveryFailed
+from connectors.runner import Connector, ConnectorOptions
+from connectors.schedule import BackoffPolicy
+from connectors.state import SEEN_IDS_LIMIT, FeedStateStore, _bounded_seen
+from schemas import Article, FeedHealth, FeedState
+
+pytestmark = pytest.mark.unit
+
+OPTIONS = ConnectorOptions(host_gap=0.0, per_host=4, parser_processes=False)
+DEMO_ARTICLES = 10  # 4 + 3 + 3 entries in the three demo feeds
+
+
+class RecordingSink:
+    """Keeps what the connector sends, in order; can be told to fail like a down broker."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+        self.articles: list[Article] = []
+        self.states: dict[str, FeedState] = {}
+        self.health: dict[str, FeedHealth] = {}
+        self.fail_articles = False
+
+    async def send_articles(self, articles: Sequence[Article]) -> None:
+        if self.fail_articles:
+            raise DeliveryFailed("broker unavailable")
+        self.articles.extend(articles)
+        self.events.extend(("article", a.feed_id) for a in articles)
+
+    async def send_state(self, state: FeedState) -> None:
+        # Through bytes, as on Kafka: what is restored is what was serialized.
+        self.states[state.feed_id] = FeedState.from_bytes(state.to_bytes())
+        self.events.append(("state", state.feed_id))
+
+    async def send_health(self, feed_id: str, health: FeedHealth) -> None:
+        self.health[feed_id] = health
+        self.events.append(("health", feed_id))
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[DemoFeedServer]:
+    async with DemoFeedServer() as srv:
+        yield srv
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/feed"
+
+
+def _dead_feed(feed_id: str) -> FeedConfig:
+    return FeedConfig(id=feed_id, name=feed_id, url=_closed_port_url(), allow_private=True)
+
+
+async def test_first_round_emits_everything_then_nothing_then_only_the_new_entry(
+    server: DemoFeedServer,
+) -> None:
+    sink = RecordingSink()
+    async with Connector(server.feed_configs(), sink, options=OPTIONS) as connector:
+        first = await connector.poll_round()
+        assert first.produced == DEMO_ARTICLES and not first.failed
+        assert {a.language for a in sink.articles} == {"en", "ru", "zh"}
+
+        second = await connector.poll_round()
+        assert second.produced == 0
+        assert second.not_modified == 3  # conditional GET: nothing re-downloaded
+
+        server.add_entry(
+            "orbital-herald",
+            title="China tests a reusable spaceplane",
+            link="https://orbital-herald.example/2025/03/spaceplane",
+            summary="A third flight of the experimental spacecraft.",
+        )
+        third = await connector.poll_round()
+        assert third.produced == 1
+        assert sink.articles[-1].title == "China tests a reusable spaceplane"
+    assert len({a.id for a in sink.articles}) == DEMO_ARTICLES + 1
+
+
+async def test_articles_are_sent_before_the_state_that_remembers_them(
+    server: DemoFeedServer,
+) -> None:
+    sink = RecordingSink()
+    async with Connector(server.feed_configs(), sink, options=OPTIONS) as connector:
+        await connector.poll_round()
+    for feed_id in server.documents:
+        events = [kind for kind, fid in sink.events if fid == feed_id]
+        assert events.index("state") > max(i for i, k in enumerate(events) if k == "article")
+        assert events[-1] == "health"
+        state = sink.states[feed_id]
+        assert state.etag and state.last_modified and len(state.seen_ids) >= 3
+        assert state.health.articles_produced == len(
+            [a for a in sink.articles if a.feed_id == feed_id]
+        )
+
+
+async def test_restart_from_saved_state_emits_nothing_old(server: DemoFeedServer) -> None:
+    sink = RecordingSink()
+    async with Connector(server.feed_configs(), sink, options=OPTIONS) as connector:
+        await connector.poll_round()
+    produced_before = len(sink.articles)
+
+    # The publisher re-serves identical content with new validators: a full 200 response.
+    for name, document in list(server.documents.items()):
+        server.set_document(name, document.body + b"\n")
+    restarted = Connector(
+        server.feed_configs(), sink, FeedStateStore(dict(sink.states)), options=OPTIONS
+    )
+    async with restarted:
+        report = await restarted.poll_round()
+    assert not report.failed and report.not_modified == 0
+    assert report.produced == 0
+    assert len(sink.articles) == produced_before
+
+
+async def test_a_broken_feed_is_reported_and_the_others_go_on(server: DemoFeedServer) -> None:
+    server.set_document("tiangong-daily", b"<!DOCTYPE html><html><head><title>Moved</title>")
+    sink = RecordingSink()
+    async with Connector(server.feed_configs(), sink, options=OPTIONS) as connector:
+        report = await connector.poll_round()
+    assert [r.feed.id for r in report.failed] == ["tiangong-daily"]
+    assert report.produced == 7
+    health = sink.health["tiangong-daily"]
+    assert health.last_error_kind == "not_a_feed" and "Moved" in (health.last_error or "")
+    assert health.consecutive_failures == 1 and health.next_poll_at is not None
+    assert sink.health["orbital-herald"].last_success_at is not None
+
+
+async def test_network_outage_is_not_counted_against_the_feeds() -> None:
+    feeds = [_dead_feed("a"), _dead_feed("b"), _dead_feed("c")]
+    sink = RecordingSink()
+    async with Connector(feeds, sink, options=OPTIONS) as connector:
+        report = await connector.poll_round()
+        again = await connector.poll_round()
+    assert report.outage and again.outage
+    for feed_id in ("a", "b", "c"):
+        health = sink.health[feed_id]
+        assert health.last_error_kind == "connection"
+        assert health.consecutive_failures == 0
+        assert not health.dormant
+
+
+async def test_one_dead_feed_among_live_ones_is_counted(server: DemoFeedServer) -> None:
+    feeds = [*server.feed_configs(), _dead_feed("dead")]
+    sink = RecordingSink()
+    async with Connector(feeds, sink, options=OPTIONS) as connector:
+        report = await connector.poll_round()
+    assert not report.outage
+    assert sink.health["dead"].consecutive_failures == 1
+
+
+async def test_a_feed_that_keeps_failing_goes_dormant_but_stays_scheduled(
+    server: DemoFeedServer,
+) -> None:
+    gone = FeedConfig(id="gone", name="gone", url=server.url_for("nope"), allow_private=True)
+    policy = BackoffPolicy(dormant_after=3, max_delay=7200)
+    options = ConnectorOptions(host_gap=0.0, parser_processes=False, backoff=policy)
+    sink = RecordingSink()
+    async with Connector([gone], sink, options=options) as connector:
+        for _ in range(3):
+            await connector.poll_round()
+        assert connector.due_feeds() == []  # backing off...
+        assert 0 < connector.seconds_until_next_due() <= 7200  # ...but coming back
+    health = sink.health["gone"]
+    assert health.dormant and health.consecutive_failures == 3
+    assert health.last_error_kind == "http_status" and health.last_status == 404
+
+
+async def test_delivery_failure_keeps_state_so_the_articles_come_again(
+    server: DemoFeedServer,
+) -> None:
+    sink = RecordingSink()
+    sink.fail_articles = True
+    async with Connector(server.feed_configs(), sink, options=OPTIONS) as connector:
+        report = await connector.poll_round()
+        assert report.delivery_failures == 3 and report.produced == 0
+        assert sink.states == {}  # nothing remembered: nothing was delivered
+        sink.fail_articles = False
+        retry = await connector.poll_round()
+    assert retry.produced == DEMO_ARTICLES and retry.not_modified == 0
+
+
+async def test_run_stops_gracefully_on_the_stop_event(server: DemoFeedServer) -> None:
+    sink = RecordingSink()
+    stop = asyncio.Event()
+    async with Connector(server.feed_configs(), sink, options=OPTIONS) as connector:
+        task = asyncio.create_task(connector.run(stop))
+        for _ in range(100):
+            if len(sink.states) == 3:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+    assert len(sink.articles) == DEMO_ARTICLES
+
+
+async def test_restart_honours_back_off_chosen_before() -> None:
+    sink = RecordingSink()
+    feed = _dead_feed("lonely")
+    async with Connector([feed], sink, options=OPTIONS) as connector:
+        await connector.poll_round()
+    restarted = Connector([feed], sink, FeedStateStore(dict(sink.states)), options=OPTIONS)
+    async with restarted:
+        restarted.resume_schedule()
+        assert restarted.due_feeds() == []
+
+
+def test_seen_ids_are_bounded_and_keep_the_current_document() -> None:
+    previous = [f"old{i}" for i in range(SEEN_IDS_LIMIT)]
+    current = ["new1", "old5", "new2"]
+    merged = _bounded_seen(previous, current)
+    assert len(merged) == SEEN_IDS_LIMIT
+    assert merged[-3:] == current
+    assert "old0" not in merged and "old5" in merged
+    huge = [f"id{i}" for i in range(SEEN_IDS_LIMIT + 500)]
+    assert _bounded_seen([], huge) == huge  # a feed listing more than the limit keeps all
+
+
+def test_changed_feed_url_drops_validators_but_keeps_seen_ids() -> None:
+    feed = FeedConfig(id="f", name="f", url="https://new.example/rss")
+    old = FeedState(
+        feed_id="f",
+        url="https://old.example/rss",
+        etag='"x"',
+        last_modified="yesterday",
+        seen_ids=["a"],
+        updated_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    store = FeedStateStore({"f": old})
+    state = store.get(feed)
+    assert state.url == feed.url and state.etag is None and state.last_modified is None
+    assert state.seen_ids == ["a"]

@@ -1,0 +1,147 @@
+"""The feed list (YAML) and OPML import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from connectors.feedlist import (
+    DEFAULT_POLL_INTERVAL,
+    FeedListError,
+    derive_feed_id,
+    feeds_from_data,
+    feeds_to_yaml,
+    load_feed_list,
+)
+from connectors.opml import feeds_from_opml
+from orbitwatch.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.unit
+
+
+def test_minimal_entry_gets_defaults_and_derived_id() -> None:
+    (feed,) = feeds_from_data(
+        {"feeds": [{"name": "SpaceNews (Military)", "url": "https://spacenews.com/feed/"}]}
+    )
+    assert feed.id == "spacenews-military"
+    assert feed.poll_interval == DEFAULT_POLL_INTERVAL
+    assert feed.allow_private is False
+    assert feed.language is None and feed.tags == []
+    assert feed.host == "spacenews.com"
+
+
+def test_non_latin_names_get_a_stable_id() -> None:
+    first = derive_feed_id("ТАСС", "https://tass.ru/rss/v2.xml")
+    assert first == derive_feed_id("ТАСС", "https://tass.ru/rss/v2.xml")
+    assert first.startswith("tass-ru-")
+
+
+def test_defaults_durations_languages_and_tags() -> None:
+    data = {
+        "defaults": {"poll_interval": "15m"},
+        "feeds": [
+            {
+                "name": "A",
+                "url": "https://a.example/rss",
+                "language": "en-US",
+                "tags": ["Space", " space "],
+            },
+            {"name": "B", "url": "https://b.example/rss", "poll_interval": 90},
+            {"name": "C", "url": "https://c.example/rss", "poll_interval": "2h"},
+        ],
+    }
+    a, b, c = feeds_from_data(data)
+    assert (a.poll_interval, b.poll_interval, c.poll_interval) == (900, 90, 7200)
+    assert a.language == "en"
+    assert a.tags == ["space"]
+
+
+def test_errors_name_file_entry_field_and_problem(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "feeds": [
+                    {"name": "Good", "url": "https://good.example/rss"},
+                    {"name": "Bad URL", "url": "ftp://bad.example/rss"},
+                    {"name": "Typo", "url": "https://t.example/rss", "alow_private": True},
+                    {"url": "https://noname.example/rss"},
+                    {"name": "Slow", "url": "https://s.example/rss", "poll_interval": "often"},
+                    {"name": "Good", "url": "https://dup.example/rss"},
+                    "just a string",
+                ]
+            }
+        )
+    )
+    with pytest.raises(FeedListError) as info:
+        load_feed_list(path)
+    message = str(info.value)
+    problems = info.value.problems
+    assert str(path) in message
+    assert any(p.startswith("feed #2 (Bad URL): url:") and "http" in p for p in problems)
+    assert any(p.startswith("feed #3 (Typo): alow_private:") for p in problems)
+    assert any(p.startswith("feed #4: ") and "name" in p for p in problems)
+    assert any(p.startswith("feed #5 (Slow): poll_interval:") for p in problems)
+    assert any(p.startswith("feed #6 (Good): id: duplicate") for p in problems)
+    assert any(p.startswith("feed #7: expected a mapping") for p in problems)
+    assert len(problems) == 6
+
+
+def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
+    with pytest.raises(FeedListError, match="cannot read"):
+        load_feed_list(tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("feeds: [ {name: x")
+    with pytest.raises(FeedListError, match="not valid YAML"):
+        load_feed_list(broken)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    with pytest.raises(FeedListError, match="feeds"):
+        load_feed_list(empty)
+
+
+def test_yaml_round_trip() -> None:
+    feeds = feeds_from_data(
+        [{"name": "Новости", "url": "https://n.example/rss", "language": "ru", "tags": ["world"]}]
+    )
+    assert feeds_from_data(yaml.safe_load(feeds_to_yaml(feeds))) == feeds
+
+
+def test_the_shipped_feed_list_is_valid_and_covers_the_languages() -> None:
+    feeds = load_feed_list(PROJECT_ROOT / "deploy" / "feeds.yaml")
+    assert len(feeds) >= 30
+    assert {"en", "ru", "zh"} <= {f.language for f in feeds}
+    assert not any(f.allow_private for f in feeds)
+
+
+OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>subscriptions</title></head><body>
+  <outline text="Space" title="Space">
+    <outline type="rss" text="SpaceNews" xmlUrl="https://spacenews.com/feed/" htmlUrl="https://spacenews.com"/>
+    <outline type="rss" text="NASA" title="NASA News" xmlUrl="https://www.nasa.gov/news-release/feed/"/>
+  </outline>
+  <outline type="rss" text="TASS" xmlUrl="https://tass.com/rss/v2.xml" language="en"/>
+</body></opml>"""
+
+
+def test_opml_import() -> None:
+    feeds = feeds_from_opml(OPML)
+    assert [(f.id, f.tags) for f in feeds] == [
+        ("spacenews", ["space"]),
+        ("nasa-news", ["space"]),
+        ("tass", []),
+    ]
+    assert feeds[2].language == "en"
+    # and the YAML it produces is a valid feed list
+    assert feeds_from_data(yaml.safe_load(feeds_to_yaml(feeds))) == feeds
+
+
+def test_opml_errors() -> None:
+    with pytest.raises(FeedListError, match="OPML"):
+        feeds_from_opml(b"<rss/>")
+    with pytest.raises(FeedListError):
+        feeds_from_opml(b"<opml><body><outline text='x' xmlUrl='gopher://x'/></body></opml>")
+    with pytest.raises(FeedListError, match="ENTITY"):
+        feeds_from_opml(b'<!DOCTYPE opml [<!ENTITY x SYSTEM "file:///etc/passwd">]><opml/>')
