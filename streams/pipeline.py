@@ -160,7 +160,9 @@ class Pipeline:
             final = pending.model_copy(
                 update={"story_id": assignment.story_id, "duplicate_of": assignment.duplicate_of}
             )
-            await self.classified.send(key=pending.article.id.encode(), value=final.to_bytes())
+            # Keyed by story: every member of a story lands on one partition downstream, so
+            # per-story decisions (one alert per story and rule, story documents) stay local.
+            await self.classified.send(key=assignment.story_id.encode(), value=final.to_bytes())
             self._since_prune += 1
             if self._since_prune >= PRUNE_EVERY:
                 self._since_prune = 0

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 from pathlib import Path
 
-import structlog
 import typer
 from rich.console import Console
 
@@ -15,6 +13,7 @@ from connectors.feedlist import FeedConfig, FeedListError, load_feed_list
 from connectors.producer import DeliveryFailed, KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
 from connectors.state import StateRestoreFailed, restore_states
+from orbitwatch.logs import configure_logging
 from orbitwatch.settings import PROJECT_ROOT, Settings, get_settings
 
 DEFAULT_FEEDS = PROJECT_ROOT / "deploy" / "feeds.yaml"
@@ -22,24 +21,6 @@ DEFAULT_FEEDS = PROJECT_ROOT / "deploy" / "feeds.yaml"
 app = typer.Typer(help="The RSS/Atom connector: polls feeds and produces new articles to Kafka.")
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
-
-
-def configure_logging(settings: Settings) -> None:
-    renderer = (
-        structlog.processors.JSONRenderer()
-        if settings.log_format == "json"
-        else structlog.dev.ConsoleRenderer()
-    )
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[settings.log_level]
-        ),
-    )
 
 
 def load_feeds_or_exit(path: Path) -> list[FeedConfig]:

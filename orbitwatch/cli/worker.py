@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import faust
 import typer
 
 from orbitwatch.kafka import ensure_topics, pipeline_topics
-from orbitwatch.settings import get_settings
+from orbitwatch.logs import configure_logging
+from orbitwatch.settings import Settings, get_settings
 
 
-def worker(
-    loglevel: str = typer.Option("info", help="faust log level: debug, info, warning, error"),
-) -> None:
+class _Worker(faust.Worker):
+    """faust's worker with orbitwatch's log format instead of faust's own handlers."""
+
+    def __init__(self, app: faust.App, settings: Settings) -> None:
+        self.settings = settings
+        super().__init__(app, loglevel=settings.log_level.lower())
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        super().on_setup_root_logger(logger, level)
+        configure_logging(self.settings)
+
+
+def worker() -> None:
     """Run the stream worker: articles.raw -> classify -> stories -> events.classified."""
     from streams.worker import build_worker_app
 
@@ -22,4 +34,4 @@ def worker(
     # configured partition count before faust declares its changelogs.
     asyncio.run(ensure_topics(settings, pipeline_topics(settings)))
     app, _ = build_worker_app(settings)
-    faust.Worker(app, loglevel=loglevel).execute_from_commandline()
+    _Worker(app, settings).execute_from_commandline()
