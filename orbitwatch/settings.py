@@ -95,9 +95,63 @@ class Settings(BaseSettings):
     es_heap: str = Field("512m", description="Local Elasticsearch heap")
     es_user: str = Field("orbitwatch-es", description="Unprivileged user for Elasticsearch")
 
+    # --- Observability -------------------------------------------------------------------
+    metrics_host: str = Field("127.0.0.1", description="Address of /metrics, /health, /ready")
+    metrics_port: int = Field(
+        0, ge=0, le=65535, description="Port of /metrics, /health, /ready (0 turns them off)"
+    )
+
     # --- Logging ------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO")
     log_format: Literal["json", "console"] = Field("console", description="Log line format")
+
+    # --- Alerting and webhooks (streams/alerting, streams/notify) -------------------------
+    topic_alert_silences: str = Field(
+        "alerts.silences", description="Compacted topic of alert silences (by rule or story)"
+    )
+    alert_rules_file: Path = Field(
+        PROJECT_ROOT / "deploy" / "rules.yaml", description="YAML file of alert rules"
+    )
+    alert_realert: timedelta = Field(
+        timedelta(hours=6),
+        description="Default quiet time before a story or group alerts again for the same rule",
+    )
+    alert_digest_interval: timedelta = Field(
+        timedelta(hours=1), description="Default period of digests (rules with digest: true)"
+    )
+    alert_tick_interval: timedelta = Field(
+        timedelta(seconds=30), description="How often digests and flatline rules are evaluated"
+    )
+    alert_flatline_feed_after: timedelta = Field(
+        timedelta(hours=24), description="Default silence before a feed flatline alert"
+    )
+    alert_flatline_pipeline_after: timedelta = Field(
+        timedelta(hours=1), description="Default silence before a pipeline flatline alert"
+    )
+    webhook_urls: list[str] = Field(
+        default_factory=list, description="Webhook endpoints (JSON list of URLs)"
+    )
+    webhook_endpoints_file: Path | None = Field(
+        None, description="YAML file of webhook endpoints with filters (instead of / besides URLs)"
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="HMAC-SHA256 key of the X-Orbitwatch-Signature header"
+    )
+    webhook_allow_private: bool = Field(
+        False, description="Allow webhook URLs on loopback, private or link-local addresses"
+    )
+    webhook_timeout: timedelta = Field(
+        timedelta(seconds=10), description="Time limit of one webhook request"
+    )
+    webhook_max_attempts: int = Field(
+        6, ge=1, description="Attempts per delivery before it goes to the dead-letter topic"
+    )
+    webhook_backoff_initial: timedelta = Field(
+        timedelta(seconds=1), description="First retry delay (doubles each attempt, jittered)"
+    )
+    webhook_backoff_max: timedelta = Field(
+        timedelta(minutes=2), description="Longest retry delay, also the cap on Retry-After"
+    )
 
     @property
     def kafka_host_port(self) -> tuple[str, int]:
