@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from connectors import metrics
 from connectors.errors import InternalError
 from connectors.feedlist import FeedConfig
 from connectors.fetch import Fetcher, FetchLimits
@@ -183,6 +184,7 @@ class Connector:
         try:
             if new:
                 await self.sink.send_articles(new)
+                metrics.ARTICLES_PRODUCED.inc(len(new))
             report.produced += len(new)
             delay = self.options.backoff.after_success(feed.poll_interval, self._rng)
             state = self.store.after_success(result, len(new), self._schedule(feed, delay))
@@ -195,6 +197,7 @@ class Connector:
             self._schedule(feed, self.options.backoff.retry_base)
             log.warning("delivery failed", feed=feed.id, error=str(exc))
             return
+        metrics.FEEDS_POLLED.labels("not_modified" if result.not_modified else "fetched").inc()
         log.info(
             "feed polled",
             feed=feed.id,
@@ -216,6 +219,8 @@ class Connector:
         for result in failed:
             feed, error = result.feed, result.error
             assert error is not None
+            metrics.FEEDS_POLLED.labels("failed").inc()
+            metrics.FETCH_ERRORS.labels(error.kind).inc()
             previous = self.store.get(feed).health.consecutive_failures
             failures = previous if report.outage else previous + 1
             if report.outage:

@@ -13,6 +13,7 @@ from connectors.feedlist import FeedConfig, FeedListError, load_feed_list
 from connectors.producer import DeliveryFailed, KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
 from connectors.state import StateRestoreFailed, restore_states
+from orbitwatch.health_server import HealthServer
 from orbitwatch.logs import configure_logging
 from orbitwatch.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -52,13 +53,25 @@ async def _run(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    store = await restore_states(settings, log=lambda line: err_console.print(line))
-    async with KafkaSink(settings) as sink, Connector(feeds, sink, store, options) as connector:
-        if once:
-            report = await connector.poll_round()
-            console.print(_summary(report), highlight=False)
-        else:
-            await connector.run(stop)
+    ready = asyncio.Event()
+
+    async def is_ready() -> bool:
+        return ready.is_set()
+
+    health = HealthServer(settings.metrics_host, settings.metrics_port, {"connector": is_ready})
+    if settings.metrics_port and not once:
+        await health.start()
+    try:
+        store = await restore_states(settings, log=lambda line: err_console.print(line))
+        async with KafkaSink(settings) as sink, Connector(feeds, sink, store, options) as conn:
+            ready.set()  # state restored and producer connected: polls can go out
+            if once:
+                report = await conn.poll_round()
+                console.print(_summary(report), highlight=False)
+            else:
+                await conn.run(stop)
+    finally:
+        await health.stop()
 
 
 @app.command()
