@@ -39,6 +39,17 @@ SENSITIVE_TYPES = frozenset(
 )
 ARMED_TYPES = frozenset({EventType.nuclear, EventType.counterspace, EventType.military})
 GREAT_POWERS = frozenset({"US", "CN", "RU"})
+# Intergovernmental bodies of several member states: one of them alone is already
+# international (a UN committee, a NATO meeting). ESA and the EU are left out: their own
+# missions are often purely technical news.
+MULTILATERAL = frozenset({"UN", "NATO", "BRICS", "SCO", "APSCO"})
+# Hostile cues (threat words plus counterspace) from which a story is a threat.
+THREAT_SCORE = 4.0
+# Diplomacy cues (agreements_policy: vetoes, resolutions, talks, statements) from which a
+# clash over weapons is read as a diplomatic contest (competition), not as a threat.
+DIPLOMACY_SCORE = 4.0
+# Event types whose stories set states against each other when no cue says otherwise.
+RIVALRY_TYPES = frozenset({EventType.military, EventType.counterspace})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +66,7 @@ class Decision:
 def _party_count(signals: Signals) -> int:
     """States and organisations involved, plus one for a foreign party named generally."""
     count = len(signals.parties)
-    if count == 1 and signals.international >= 1.0:
+    if count == 1 and (signals.international >= 1.0 or signals.parties.keys() & MULTILATERAL):
         return 2
     return count
 
@@ -71,7 +82,11 @@ def relevance_score(signals: Signals) -> tuple[float, list[str]]:
         rules.append("no_space_context")
         return min(0.3, signals.space / 10), rules
     parties = _party_count(signals)
-    engaged = sum(signals.relations.values())
+    engaged = sum(
+        score
+        for relation, score in signals.relations.items()
+        if relation is not CueRelation.neutral
+    )
     strategic = _strategic_weight(signals)
 
     logit = -4.0 + 0.4 * min(signals.space, 6.0)
@@ -102,12 +117,25 @@ def decide_types(signals: Signals) -> list[EventType]:
     return kept
 
 
-def decide_relation(signals: Signals, actors: list[str], watchlist: Collection[str]) -> Relation:
+def decide_relation(
+    signals: Signals,
+    actors: list[str],
+    watchlist: Collection[str],
+    event_types: Collection[EventType] = (),
+) -> Relation:
     cooperation = signals.relation_score(CueRelation.cooperation)
     competition = signals.relation_score(CueRelation.competition)
     threat = signals.relation_score(CueRelation.threat)
-    counterspace = signals.types.get(EventType.counterspace, 0.0)
-    if threat + counterspace >= 4.0 and threat + counterspace > cooperation:
+    neutral = signals.relation_score(CueRelation.neutral)
+    hostile = threat + signals.types.get(EventType.counterspace, 0.0)
+    diplomacy = signals.types.get(EventType.agreements_policy, 0.0)
+    # A title that frames the story as a report, study or analysis: nobody acts on anybody.
+    if signals.neutral_title:
+        return Relation.neutral
+    if hostile >= THREAT_SCORE and hostile > cooperation:
+        # Vetoes, resolutions and statements about weapons: a diplomatic contest.
+        if diplomacy >= DIPLOMACY_SCORE and competition > 0:
+            return Relation.competition
         return Relation.threat
     if competition > 0 and competition >= cooperation:
         return Relation.competition
@@ -116,6 +144,12 @@ def decide_relation(signals: Signals, actors: list[str], watchlist: Collection[s
     if cooperation > 0 and _party_count(signals) >= 2:
         return Relation.cooperation
     if competition > 0 or threat > 0:
+        return Relation.competition
+    if neutral > 0:
+        return Relation.neutral
+    # No cue either way: states' military space programmes face each other; other
+    # stories naming several states are joint ventures.
+    if len(actors) >= 2 and RIVALRY_TYPES & set(event_types):
         return Relation.competition
     if len(actors) >= 2:
         return Relation.cooperation
@@ -150,6 +184,6 @@ def decide(signals: Signals, watchlist: Collection[str]) -> Decision:
         return Decision(False, score, Relation.none, [], [], Severity.none, rules)
     actors = sorted(set(signals.parties) | signals.attributes)
     event_types = decide_types(signals)
-    relation = decide_relation(signals, actors, watchlist)
+    relation = decide_relation(signals, actors, watchlist, event_types)
     severity = decide_severity(relation, actors, event_types, watchlist)
     return Decision(True, score, relation, actors, event_types, severity, rules)

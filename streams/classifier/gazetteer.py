@@ -68,6 +68,7 @@ class CueRelation(StrEnum):
     cooperation = "cooperation"
     competition = "competition"
     threat = "threat"
+    neutral = "neutral"  # a report, study or analysis framing: neither side acts on the other
 
 
 class GazetteerEntry(BaseModel):

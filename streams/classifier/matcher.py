@@ -12,14 +12,13 @@ word through the automaton and its other words are checked in place.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import ahocorasick
 import snowballstemmer
 
-from streams.classifier.gazetteer import Gazetteer, GazetteerError
-from streams.classifier.normalize import is_cjk, is_word_char, normalize_alias
+from streams.classifier.gazetteer import Gazetteer, GazetteerEntry, GazetteerError
+from streams.classifier.normalize import WORD_CHARS, is_cjk, is_word_char, normalize_alias
 
 # Languages whose plain aliases are stemmed and matched as prefixes.
 STEMMED_LANGUAGES = {"ru": "russian"}
@@ -42,15 +41,14 @@ class CompiledAlias:
     key: str  # what the automaton looks for: the words up to the first prefix word
     key_words: int = 1  # how many of ``words`` the key covers
     case_sensitive: bool = False
+    inner: bool = False  # may start inside a word (German compounds: ``*satellit*``)
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """An alias found in the normalized text, as a half-open span."""
-
-    entry: int
-    start: int
-    end: int
+# An alias found in the normalized text: (entry index into Gazetteer.entries, start, end,
+# the alias key that found it), a half-open span. The key tells inflections of one alias
+# ("Роскосмоса", "Роскосмосом") from distinct aliases. Plain tuples: the matcher makes
+# thousands of them a second.
+Hit = tuple[int, int, int, str]
 
 
 def _is_arabic(char: str) -> bool:
@@ -77,6 +75,13 @@ def compile_alias(entry: int, alias: str, language: str) -> CompiledAlias:
     if alias.startswith("^"):
         cased = unicodedata.normalize("NFKC", alias[1:]).strip()
         return CompiledAlias(entry, (cased,), (False,), cased, case_sensitive=True)
+    if alias.startswith("*"):
+        # The last element of a compound: one word, found even inside a longer word.
+        core = alias.strip("*")
+        if not core or " " in core:
+            raise GazetteerError(f"alias {alias!r}: a leading '*' takes a single word")
+        word = normalize_alias(core)
+        return CompiledAlias(entry, (word,), (alias.endswith("*"),), word, inner=True)
     algorithm = STEMMED_LANGUAGES.get(language)
     stemmer = snowballstemmer.stemmer(algorithm) if algorithm else None
     raw_words = [w for w in alias.split() if w.strip("=*")]
@@ -98,12 +103,28 @@ def compile_alias(entry: int, alias: str, language: str) -> CompiledAlias:
     return CompiledAlias(entry, tuple(words), tuple(prefix), key, key_words)
 
 
+# How a key may start: anywhere (CJK, or a non-word first character), only at a word
+# boundary, or at a boundary or after an Arabic clitic ("والصين").
+_ANYWHERE, _AT_BOUNDARY, _ARABIC = 0, 1, 2
+
+# What the automaton stores per key: its length, how it may start, whether it may end
+# inside a word (CJK), the entries whose alias is exactly the key, the entries whose alias
+# is the key as a word prefix, and the aliases that need a closer look (more words after
+# the key, or case-sensitive).
+_Key = tuple[int, int, bool, tuple[int, ...], tuple[int, ...], tuple[CompiledAlias, ...], bool]
+
+
 class AliasMatcher:
-    """An Aho-Corasick automaton over every alias of a gazetteer. Build once, reuse."""
+    """An Aho-Corasick automaton over every alias of a gazetteer. Build once, reuse.
+
+    One automaton holds every alias: case-sensitive aliases (``^US``) are looked for by
+    their folded key and then checked against the case-preserving text, so each text is
+    scanned once. The word-boundary checks that depend only on the key (how it may start
+    and end) are done once per key found, not once per alias.
+    """
 
     def __init__(self, gazetteer: Gazetteer) -> None:
-        folded: dict[str, list[CompiledAlias]] = {}
-        cased: dict[str, list[CompiledAlias]] = {}
+        table: dict[str, list[CompiledAlias]] = {}
         for index, entry in enumerate(gazetteer.entries):
             compiled_aliases = [
                 compile_alias(index, alias, language)
@@ -111,26 +132,130 @@ class AliasMatcher:
                 for alias in aliases
             ]
             for compiled in _without_subsumed(compiled_aliases):
-                table = cased if compiled.case_sensitive else folded
-                bucket = table.setdefault(compiled.key, [])
+                bucket = table.setdefault(_folded_key(compiled), [])
                 if compiled not in bucket:
                     bucket.append(compiled)
-        self._folded = _build_automaton(folded)
-        self._cased = _build_automaton(cased) if cased else None
-        self.pattern_count = len(folded) + len(cased)
+        self._automaton = ahocorasick.Automaton()
+        for key, bucket in table.items():
+            self._automaton.add_word(key, _key_record(key, bucket))
+        self._automaton.make_automaton()
+        self.pattern_count = len(table)
+        self._masks = [entry_mask(entry) for entry in gazetteer.entries]
 
     def find(self, text: str, cased_text: str | None = None) -> list[Hit]:
         """All alias hits, nested hits removed (see ``_drop_nested``).
 
         ``text`` is the normalized text; ``cased_text``, aligned with it, is where
-        case-sensitive aliases are looked for (skipped when None).
+        case-sensitive aliases are checked (they never match when it is None).
         """
-        hits: list[Hit] = []
-        seen: set[tuple[int, int, int]] = set()
-        _collect(self._folded, text, hits, seen)
-        if self._cased is not None and cased_text is not None:
-            _collect(self._cased, cased_text, hits, seen)
-        return _drop_nested(hits)
+        # (entry, start, end) -> key. The automaton reports the shorter of two keys with
+        # the same start first, so a span found by several aliases keeps the most general.
+        found: dict[tuple[int, int, int], str] = {}
+        add = found.setdefault
+        word_char = WORD_CHARS.__getitem__  # is_word_char's memo, without the call
+        length_of_text = len(text)
+        for last, record in self._automaton.iter(text):
+            length, start_mode, end_free, exact, prefix, complex_aliases, has_inner = record
+            start = last - length + 1
+            glued = start_mode and start > 0 and word_char(text[start - 1])
+            if glued and (start_mode == _AT_BOUNDARY or not _after_clitic(text, start)):
+                if has_inner:
+                    _add_inner(text, start, last + 1, complex_aliases, found)
+                continue
+            end = last + 1
+            key = text[start:end]
+            if exact and (end_free or end >= length_of_text or not word_char(text[end])):
+                for entry in exact:
+                    add((entry, start, end), key)
+            if prefix:
+                word_end = _word_end(text, end)
+                for entry in prefix:
+                    add((entry, start, word_end), key)
+            for alias in complex_aliases:
+                if alias.inner:
+                    _add_alias_at(text, start, end, alias, found)
+                    continue
+                if alias.case_sensitive:
+                    if cased_text is None or not cased_text.startswith(alias.key, start):
+                        continue
+                    if not _ends_word(text, end, alias.key[-1]):
+                        continue
+                    add((alias.entry, start, end), key)
+                    continue
+                alias_end = _match_rest(text, end, alias)
+                if alias_end >= 0:
+                    add((alias.entry, start, alias_end), key)
+        return _drop_nested(found, self._masks)
+
+
+def _folded_key(alias: CompiledAlias) -> str:
+    """The key the automaton looks for: case-sensitive keys are folded like the text."""
+    if not alias.case_sensitive:
+        return alias.key
+    folded = normalize_alias(alias.key)
+    if len(folded) != len(alias.key):
+        raise GazetteerError(f"case-sensitive alias {alias.key!r} changes length when folded")
+    return folded
+
+
+def _key_record(key: str, bucket: list[CompiledAlias]) -> _Key:
+    first, last = key[0], key[-1]
+    if is_cjk(first) or not is_word_char(first):
+        start_mode = _ANYWHERE
+    elif _is_arabic(first):
+        start_mode = _ARABIC
+    else:
+        start_mode = _AT_BOUNDARY
+    end_free = is_cjk(last) or not is_word_char(last)
+    exact: list[int] = []
+    prefix: list[int] = []
+    complex_aliases: list[CompiledAlias] = []
+    for alias in bucket:
+        simple = (
+            not alias.case_sensitive and not alias.inner and alias.key_words == len(alias.words)
+        )
+        if simple and alias.prefix[-1]:
+            prefix.append(alias.entry)
+        elif simple:
+            exact.append(alias.entry)
+        else:
+            complex_aliases.append(alias)
+    return (
+        len(key),
+        start_mode,
+        end_free,
+        tuple(dict.fromkeys(exact)),
+        tuple(dict.fromkeys(prefix)),
+        tuple(complex_aliases),
+        any(alias.inner for alias in bucket),
+    )
+
+
+def _add_inner(
+    text: str,
+    start: int,
+    end: int,
+    aliases: tuple[CompiledAlias, ...],
+    found: dict[tuple[int, int, int], str],
+) -> None:
+    """Hits of compound-final aliases (``*satellit*``) found inside a longer word."""
+    for alias in aliases:
+        if alias.inner:
+            _add_alias_at(text, start, end, alias, found)
+
+
+def _add_alias_at(
+    text: str,
+    start: int,
+    end: int,
+    alias: CompiledAlias,
+    found: dict[tuple[int, int, int], str],
+) -> None:
+    if alias.prefix[0]:
+        end = _word_end(text, end)
+    elif not _ends_word(text, end, alias.key[-1]):
+        return
+    found.setdefault((alias.entry, start, end), alias.key)
 
 
 def _without_subsumed(aliases: list[CompiledAlias]) -> list[CompiledAlias]:
@@ -152,51 +277,13 @@ def _without_subsumed(aliases: list[CompiledAlias]) -> list[CompiledAlias]:
     return kept
 
 
-def _build_automaton(table: dict[str, list[CompiledAlias]]) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for key, bucket in table.items():
-        automaton.add_word(key, (len(key), tuple(bucket)))
-    automaton.make_automaton()
-    return automaton
-
-
-def _collect(
-    automaton: ahocorasick.Automaton,
-    text: str,
-    hits: list[Hit],
-    seen: set[tuple[int, int, int]],
-) -> None:
-    word_char = is_word_char
-    for last, (length, bucket) in automaton.iter(text):
-        start = last - length + 1
-        # Fast path for the common case: a hit glued to the word before it ("aerospace"
-        # for "space") fails unless the alias is CJK or Arabic (handled in _starts_word).
-        if start > 0 and word_char(text[start - 1]) and word_char(text[start]):
-            first = text[start]
-            if not (is_cjk(first) or _is_arabic(first)):
-                continue
-        for alias in bucket:
-            end = _match_at(text, start, alias)
-            if end < 0:
-                continue
-            marker = (alias.entry, start, end)
-            if marker not in seen:
-                seen.add(marker)
-                hits.append(Hit(alias.entry, start, end))
-
-
-def _starts_word(text: str, start: int, first_char: str) -> bool:
-    if start == 0 or not is_word_char(text[start - 1]):
-        return True
-    if is_cjk(first_char) or not is_word_char(first_char):
-        return True
-    if _is_arabic(first_char):
-        # Accept a clitic prefix glued to the alias: "والصين", "بالفضاء".
-        begin = start
-        while begin > 0 and is_word_char(text[begin - 1]) and start - begin <= 4:
-            begin -= 1
-        if begin == 0 or not is_word_char(text[begin - 1]):
-            return text[begin:start] in ARABIC_CLITICS
+def _after_clitic(text: str, start: int) -> bool:
+    """Does the word before ``start`` consist of an Arabic clitic glued to the alias?"""
+    begin = start
+    while begin > 0 and is_word_char(text[begin - 1]) and start - begin <= 4:
+        begin -= 1
+    if begin == 0 or not is_word_char(text[begin - 1]):
+        return text[begin:start] in ARABIC_CLITICS
     return False
 
 
@@ -207,7 +294,9 @@ def _ends_word(text: str, end: int, last_char: str) -> bool:
 
 
 def _word_end(text: str, position: int) -> int:
-    while position < len(text) and is_word_char(text[position]):
+    word_chars = WORD_CHARS
+    length = len(text)
+    while position < length and word_chars[text[position]]:
         position += 1
     return position
 
@@ -222,11 +311,8 @@ def _match_word(text: str, position: int, word: str, is_prefix: bool) -> int:
     return end if _ends_word(text, end, word[-1]) else -1
 
 
-def _match_at(text: str, start: int, alias: CompiledAlias) -> int:
-    """End of ``alias`` found by the automaton at ``start``, or -1 if boundaries fail."""
-    if not _starts_word(text, start, alias.key[0]):
-        return -1
-    end = start + len(alias.key)
+def _match_rest(text: str, end: int, alias: CompiledAlias) -> int:
+    """End of ``alias`` whose key ends at ``end``, or -1 if its other words do not follow."""
     if alias.prefix[alias.key_words - 1]:
         end = _word_end(text, end)
     elif not _ends_word(text, end, alias.key[-1]):
@@ -244,21 +330,50 @@ def _match_at(text: str, start: int, alias: CompiledAlias) -> int:
     return end
 
 
-def _drop_nested(hits: Iterable[Hit]) -> list[Hit]:
-    """Drop hits lying strictly inside a longer hit.
+# What an entry says, as bits: a longer hit hides a shorter hit inside it only when they
+# say something of the same kind, so "signed an agreement" (a relation cue) hides the
+# relation cue "agreement" but not the agreements_policy cue of the same word, while
+# "Moon Jae-in" (a negative) hides everything inside it.
+ACTOR, EVENT_TYPE, RELATION, CONTEXT = 1, 2, 4, 8
+EVERYTHING = ACTOR | EVENT_TYPE | RELATION | CONTEXT
+
+
+def entry_mask(entry: GazetteerEntry) -> int:
+    """The kinds of thing an entry says (EVERYTHING for negatives and pure blockers)."""
+    mask = (
+        (ACTOR if entry.actors else 0)
+        | (EVENT_TYPE if entry.event_types else 0)
+        | (RELATION if entry.relation is not None else 0)
+        | (CONTEXT if entry.space or entry.strategic or entry.international else 0)
+    )
+    return EVERYTHING if entry.negative or not mask else mask
+
+
+def _drop_nested(found: dict[tuple[int, int, int], str], masks: list[int]) -> list[Hit]:
+    """Drop hits lying strictly inside a longer hit that says the same kind of thing.
 
     This is how disambiguation works: "Moon Jae-in", "Mars bar" or "lunar calendar" are
     entries of their own, and their longer match hides the "moon", "Mars" or "lunar" cue
-    inside them. Hits with the same span (two entries sharing an alias) are all kept.
+    inside them; "lunar south pole" counts once, not also as "lunar". A phrase that says
+    something else (the cooperation cue "signed an agreement") leaves the inner cue
+    ("agreement" as an agreements_policy cue) alone. Hits with the same span are all kept.
     """
-    ordered = sorted(hits, key=lambda h: (h.start, -h.end))
+    ordered = sorted(found, key=lambda h: (h[1], -h[2], h[0]))
     kept: list[Hit] = []
-    cover_start, cover_end = -1, -1
-    for hit in ordered:
-        inside = cover_start <= hit.start and hit.end <= cover_end
-        if inside and (cover_end - cover_start) > (hit.end - hit.start):
-            continue
-        kept.append(hit)
-        if hit.end > cover_end:
-            cover_start, cover_end = hit.start, hit.end
+    covers: list[tuple[int, int, int]] = []  # kept hits that may still cover: (start, end, mask)
+    for span in ordered:
+        entry, start, end = span
+        mask = masks[entry]
+        if covers:
+            # Hits come by start: a cover ending at or before this start covers nothing more.
+            covers = [cover for cover in covers if cover[1] > start]
+            hidden = False
+            for cover_start, cover_end, cover_mask in covers:
+                if cover_end >= end and cover_end - cover_start > end - start and cover_mask & mask:
+                    hidden = True
+                    break
+            if hidden:
+                continue
+        kept.append((entry, start, end, found[span]))
+        covers.append((start, end, mask))
     return kept

@@ -11,11 +11,10 @@ it ("Baikonur, Kazakhstan") is not a party either.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
 
-from schemas.classification import EventType, Evidence
+from schemas.classification import EventType
 from streams.classifier.gazetteer import ActorRole, CueRelation, GazetteerEntry
 from streams.classifier.matcher import Hit
 from streams.classifier.normalize import NormalizedText
@@ -33,16 +32,6 @@ OVERRIDE_TYPE_SCORE = 2.0
 _DATELINE_ENDINGS = frozenset(",(-:.—–/")
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
-    entry: GazetteerEntry
-    field: Field
-    start: int  # offsets in the original field text
-    end: int
-    term: str  # the original text that matched
-    key: str  # the normalized text that matched, to count distinct terms
-
-
 @dataclass(slots=True)
 class Signals:
     """Everything the decision needs, summed over the title and the text."""
@@ -56,120 +45,157 @@ class Signals:
     negative: float = 0.0
     types: dict[EventType, float] = field(default_factory=dict)
     relations: dict[CueRelation, float] = field(default_factory=dict)
-    evidence: list[Evidence] = field(default_factory=list)
+    neutral_title: bool = False  # the title frames the story as a report or analysis
+    evidence: list[dict[str, object]] = field(default_factory=list)  # Evidence fields
 
     def relation_score(self, relation: CueRelation) -> float:
         return self.relations.get(relation, 0.0)
 
 
-def mentions_in(
-    field_name: Field,
-    original: str,
-    normalized: NormalizedText,
-    hits: list[Hit],
-    entries: list[GazetteerEntry],
-) -> list[Mention]:
-    mentions = []
-    for hit in hits:
-        start, end = normalized.original_span(hit.start, hit.end)
-        mentions.append(
-            Mention(
-                entries[hit.entry],
-                field_name,
-                start,
-                end,
-                original[start:end],
-                normalized.text[hit.start : hit.end],
-            )
+@dataclass(frozen=True, slots=True)
+class EntryInfo:
+    """What the per-hit loop needs of an entry, looked up once when the classifier is built."""
+
+    actors: tuple[str, ...]
+    is_attribute: bool
+    hosted_in: frozenset[str]
+    kind: str  # evidence kind
+    value: str  # evidence value
+
+
+def entry_infos(entries: list[GazetteerEntry]) -> list[EntryInfo]:
+    return [
+        EntryInfo(
+            tuple(entry.actors),
+            entry.actor_role is ActorRole.attribute,
+            frozenset(entry.hosted_in),
+            entry.cue_kind,
+            entry.cue_value,
         )
-    return mentions
+        for entry in entries
+    ]
 
 
-def _is_dateline(mention: Mention, original: str) -> bool:
+def _is_dateline(start: int, term: str, text: str) -> bool:
     """An upper-case place at the very start of the lead, followed by a separator."""
-    if mention.field != "text" or mention.start > 2 or not mention.term.isupper():
+    if start > 2 or not term.isupper():
         return False
-    rest = original[mention.end : mention.end + 2].lstrip()
+    rest = text[start + len(term) : start + len(term) + 2].lstrip()
     return bool(rest) and rest[0] in _DATELINE_ENDINGS
 
 
-def _hosted_places(mentions: list[Mention]) -> list[tuple[Field, int, set[str]]]:
-    return [(m.field, m.end, set(m.entry.hosted_in)) for m in mentions if m.entry.hosted_in]
+def collect_signals(
+    hits: list[Hit],
+    normalized: NormalizedText,
+    title: str,
+    text: str,
+    entries: list[GazetteerEntry],
+    infos: list[EntryInfo],
+) -> Signals:
+    """Add up the hits found in ``normalized``: the title, one separator, then the text.
 
-
-def _is_host_location(mention: Mention, hosts: list[tuple[Field, int, set[str]]]) -> bool:
-    return any(
-        field_name == mention.field
-        and 0 <= mention.start - end <= HOST_WINDOW
-        and set(mention.entry.actors) <= codes
-        for field_name, end, codes in hosts
-    )
-
-
-def collect_signals(mentions: list[Mention], text_original: str) -> Signals:
+    Hits are in normalized coordinates, sorted by start; evidence points at the original
+    title or text.
+    """
     signals = Signals()
-    hosts = _hosted_places(mentions)
-    # Per entry id: the distinct terms seen and whether one was in the title.
-    terms: dict[str, set[str]] = defaultdict(set)
-    in_title: dict[str, bool] = defaultdict(bool)
-    by_id: dict[str, GazetteerEntry] = {}
-
-    reported: set[tuple[str, str, str]] = set()
-    for mention in mentions:
-        entry = mention.entry
-        by_id[entry.id] = entry
-        terms[entry.id].add(mention.key)
-        if mention.field == "title":
-            in_title[entry.id] = True
+    title_length = len(title)
+    text_offset = title_length + 1
+    normalized_text = normalized.text
+    mapped = normalized.offsets is not None
+    # Per entry: the distinct aliases seen (by automaton key: the inflections of a Russian
+    # stem count once), and whether one was in the title.
+    terms: dict[int, set[str]] = {}
+    in_title: set[int] = set()
+    # Spaceports seen so far: (field is title, end, states hosting them).
+    hosts: list[tuple[bool, int, frozenset[str]]] = []
+    reported: set[tuple[int, bool, str]] = set()
+    evidence = signals.evidence
+    parties = signals.parties
+    title_actors = signals.title_actors
+    for entry_index, start, end, alias_key in hits:
+        key = normalized_text[start:end]
+        if mapped:
+            start, end = normalized.original_span(start, end)
+        is_title = start < title_length
+        if is_title:
+            term = title[start:end]
+            in_title.add(entry_index)
+        else:
+            start -= text_offset
+            end -= text_offset
+            term = text[start:end]
+        seen_terms = terms.get(entry_index)
+        if seen_terms is None:
+            terms[entry_index] = {alias_key}
+        else:
+            seen_terms.add(alias_key)
+        info = infos[entry_index]
         # Each distinct cue is reported once per field, at its first position: enough to
-        # explain the decision, and building evidence objects is the costly part.
-        marker = (entry.id, mention.field, mention.key)
+        # explain the decision.
+        marker = (entry_index, is_title, key)
         if marker not in reported:
             reported.add(marker)
-            signals.evidence.append(
-                Evidence(
-                    kind=entry.cue_kind,
-                    value=entry.cue_value,
-                    term=mention.term,
-                    field=mention.field,
-                    start=mention.start,
-                    end=mention.end,
-                )
+            evidence.append(
+                {
+                    "kind": info.kind,
+                    "value": info.value,
+                    "term": term,
+                    "field": "title" if is_title else "text",
+                    "start": start,
+                    "end": end,
+                }
             )
-        if not entry.actors:
+        if info.hosted_in:
+            hosts.append((is_title, end, info.hosted_in))
+        if not info.actors:
             continue
-        if _is_dateline(mention, text_original) or _is_host_location(mention, hosts):
+        if not is_title and _is_dateline(start, term, text):
             continue
-        if entry.actor_role is ActorRole.attribute:
-            signals.attributes.update(entry.actors)
+        if hosts and _is_host_location(is_title, start, info.actors, hosts):
             continue
-        weight = 2.0 if mention.field == "title" else 1.0
-        for actor in entry.actors:
-            signals.parties[actor] = signals.parties.get(actor, 0.0) + weight
-            if mention.field == "title" and actor not in signals.title_actors:
-                signals.title_actors.append(actor)
+        if info.is_attribute:
+            signals.attributes.update(info.actors)
+            continue
+        weight = 2.0 if is_title else 1.0
+        for actor in info.actors:
+            parties[actor] = parties.get(actor, 0.0) + weight
+            if is_title and actor not in title_actors:
+                title_actors.append(actor)
 
     negatives: list[tuple[GazetteerEntry, float]] = []
-    for entry_id, entry in by_id.items():
-        count = min(len(terms[entry_id]), MAX_TERMS_PER_ENTRY)
-        boost = 1.0 + (TITLE_BONUS if in_title[entry_id] else 0.0)
+    types = signals.types
+    relations = signals.relations
+    for entry_index, entry_terms in terms.items():
+        entry = entries[entry_index]
+        count = min(len(entry_terms), MAX_TERMS_PER_ENTRY)
+        boost = 1.0 + (TITLE_BONUS if entry_index in in_title else 0.0)
         signals.space += entry.space * count
         signals.strategic += entry.strategic * count
         signals.international += entry.international * count
         if entry.negative:
             negatives.append((entry, entry.negative * count * boost))
+        weight = entry.weight * count * boost
         for event_type in entry.event_types:
-            signals.types[event_type] = signals.types.get(event_type, 0.0) + (
-                entry.weight * count * boost
-            )
+            types[event_type] = types.get(event_type, 0.0) + weight
         if entry.relation is not None:
-            signals.relations[entry.relation] = signals.relations.get(entry.relation, 0.0) + (
-                entry.weight * count * boost
-            )
+            relations[entry.relation] = relations.get(entry.relation, 0.0) + weight
+            if entry.relation is CueRelation.neutral and entry_index in in_title:
+                signals.neutral_title = True
     for entry, weight in negatives:
-        overridden = any(
-            signals.types.get(t, 0.0) >= OVERRIDE_TYPE_SCORE for t in entry.unless_types
-        )
+        overridden = any(types.get(t, 0.0) >= OVERRIDE_TYPE_SCORE for t in entry.unless_types)
         if not overridden:
             signals.negative += weight
     return signals
+
+
+def _is_host_location(
+    is_title: bool,
+    start: int,
+    actors: tuple[str, ...],
+    hosts: list[tuple[bool, int, frozenset[str]]],
+) -> bool:
+    """A state named just after a spaceport it hosts ("Baikonur, Kazakhstan")."""
+    return any(
+        host_title == is_title and 0 <= start - end <= HOST_WINDOW and codes.issuperset(actors)
+        for host_title, end, codes in hosts
+    )

@@ -268,3 +268,323 @@ def test_irrelevant_cases(classifier: Classifier, title: str, text: str) -> None
     assert result.event_types == []
     assert result.relation is Relation.none
     assert result.severity is Severity.none
+
+
+# --- Generalization cases: event types per language ------------------------------------
+# (title, text, expected actors subset, event types that must all be found)
+TYPED = [
+    pytest.param(
+        "Germany and Japan agree to swap data from their radar reconnaissance satellites",
+        "The two defence ministries signed a memorandum in Tokyo on exchanging imagery and "
+        "on joint tracking of objects in geostationary orbit.",
+        {"DE", "JP"},
+        {EventType.agreements_policy, EventType.military, EventType.debris_ssa},
+        id="en-agreement-military-ssa",
+    ),
+    pytest.param(
+        "Iran accuses Israel of jamming GPS signals over the Gulf",
+        "Iranian officials said electronic warfare equipment was used to disrupt satellite "
+        "navigation for ships and aircraft, calling it a hostile act.",
+        {"IR", "IL"},
+        {EventType.counterspace, EventType.navigation},
+        id="en-gps-jamming",
+    ),
+    pytest.param(
+        "Pakistan's first lunar rover to fly on a Chinese mission",
+        "The rover, carrying a camera and a spectrometer, will be delivered to the Moon's "
+        "south pole by China under an agreement signed with SUPARCO.",
+        {"PK", "CN"},
+        {EventType.lunar, EventType.science, EventType.agreements_policy},
+        id="en-lunar-rover-science",
+    ),
+    pytest.param(
+        "Washington warns of a Russian plan to put a nuclear weapon in orbit",
+        "US officials said a nuclear anti-satellite device could disable whole constellations, "
+        "and urged Moscow to respect the Outer Space Treaty.",
+        {"US", "RU"},
+        {EventType.nuclear, EventType.counterspace},
+        id="en-nuclear-asat",
+    ),
+    pytest.param(
+        "NASA picks firms to design a reactor on the Moon to power a US base",
+        "The agency wants a fission surface power system on the lunar surface before China and "
+        "Russia install their own lunar power plant.",
+        {"US"},
+        {EventType.nuclear, EventType.lunar},
+        id="en-lunar-reactor-both-types",
+    ),
+    pytest.param(
+        "Deutschland und Italien vereinbaren gemeinsame Kommunikationssatelliten "
+        "für die Streitkräfte",
+        "Die Verteidigungsministerien unterzeichneten in Rom eine Absichtserklärung über ein "
+        "gesichertes Satellitenkommunikationssystem.",
+        {"DE", "IT"},
+        {EventType.satcom, EventType.military, EventType.agreements_policy},
+        id="de-compound-satcom",
+    ),
+    pytest.param(
+        "Russische Satelliten nähern sich deutschen Aufklärungssatelliten",
+        "Das Weltraumkommando der Bundeswehr meldet, dass sich zwei russische Satelliten "
+        "genähert haben; Berlin spricht von Spionage und einer Bedrohung.",
+        {"DE", "RU"},
+        {EventType.counterspace, EventType.military},
+        id="de-compound-counterspace",
+    ),
+    pytest.param(
+        "Россия и Индия подписали соглашение о поставке ракетных двигателей",
+        "Роскосмос и ISRO договорились о поставке двигателей для ракеты-носителя и о подготовке "
+        "индийских космонавтов в Звездном городке.",
+        {"RU", "IN"},
+        {EventType.agreements_policy, EventType.launch, EventType.human_spaceflight},
+        id="ru-agreement-launch-crew",
+    ),
+    pytest.param(
+        "Минобороны России испытало средства РЭБ против спутниковой связи",
+        "По данным военных, комплекс радиоэлектронной борьбы подавляет терминалы спутниковой "
+        "связи Starlink, которыми пользуются ВСУ.",
+        {"RU"},
+        {EventType.counterspace, EventType.satcom},
+        id="ru-electronic-warfare",
+    ),
+    pytest.param(
+        "中巴签署遥感卫星数据共享合作协议",
+        "中国国家航天局与巴基斯坦空间和外大气层研究委员会签署协议，双方将共享遥感卫星影像，"
+        "用于灾害监测。",
+        {"CN", "PK"},
+        {EventType.agreements_policy, EventType.earth_observation},
+        id="zh-eo-agreement",
+    ),
+    pytest.param(
+        "美国太空军与日本共享太空态势感知数据",
+        "美日两国防务部门签署协议，将共享在轨空间目标跟踪数据，以应对太空碎片和可疑卫星。",
+        {"US", "JP"},
+        {EventType.debris_ssa, EventType.military},
+        id="zh-ssa-military",
+    ),
+    pytest.param(
+        "日本とインド、月極域探査で協定に署名",
+        "JAXAとISROは、インドの着陸機と日本のローバーによる月の南極探査で協力する協定に署名した。",
+        {"JP", "IN"},
+        {EventType.lunar, EventType.agreements_policy},
+        id="ja-lunar-agreement",
+    ),
+    pytest.param(
+        "España y Marruecos firman un acuerdo de observación de la Tierra",
+        "Las agencias espaciales compartirán imágenes satelitales para la vigilancia de "
+        "incendios y la gestión de desastres.",
+        {"ES", "MA"},
+        {EventType.agreements_policy, EventType.earth_observation},
+        id="es-eo-agreement",
+    ),
+    pytest.param(
+        "La France dénonce le brouillage de ses satellites par la Russie",
+        "Le ministère des Armées accuse Moscou de brouillage répété des signaux de ses "
+        "satellites militaires de communication.",
+        {"FR", "RU"},
+        {EventType.counterspace, EventType.military},
+        id="fr-jamming",
+    ),
+    pytest.param(
+        "Brasil e Índia assinam acordo para lançamentos a partir de Alcântara",
+        "A Agência Espacial Brasileira e a ISRO assinaram um memorando sobre o uso do centro de "
+        "lançamento de Alcântara por foguetes indianos.",
+        {"BR", "IN"},
+        {EventType.agreements_policy, EventType.launch},
+        id="pt-launch-agreement",
+    ),
+    pytest.param(
+        "الإمارات وفرنسا توقعان اتفاقية لتطوير قمر اتصالات",
+        "وقعت وكالة الإمارات للفضاء مع المركز الوطني الفرنسي للدراسات الفضائية مذكرة تفاهم "
+        "لتطوير قمر اتصالات جديد.",
+        {"AE", "FR"},
+        {EventType.agreements_policy, EventType.satcom},
+        id="ar-satcom-agreement",
+    ),
+    pytest.param(
+        "ماهواره مخابراتی ایران با موشک روسی به مدار رفت",
+        "سازمان فضایی ایران اعلام کرد این ماهواره مخابراتی از پایگاه وستوچنی روسیه پرتاب شد.",
+        {"IR", "RU"},
+        {EventType.satcom, EventType.launch},
+        id="fa-satcom-launch",
+    ),
+    pytest.param(
+        "भारत और फ्रांस अंतरिक्ष मलबे की निगरानी पर सहयोग करेंगे",
+        "इसरो और फ्रांसीसी अंतरिक्ष एजेंसी अंतरिक्ष मलबे और टक्कर के खतरे पर डेटा साझा करेंगे।",
+        {"IN", "FR"},
+        {EventType.debris_ssa},
+        id="hi-debris",
+    ),
+    pytest.param(
+        "Việt Nam và Nhật Bản ký thỏa thuận về vệ tinh quan sát Trái Đất",
+        "Hai bên đã ký kết biên bản ghi nhớ để chia sẻ ảnh vệ tinh phục vụ giám sát thiên tai.",
+        {"VN", "JP"},
+        {EventType.agreements_policy, EventType.earth_observation},
+        id="vi-eo-agreement",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "text", "actors", "event_types"), TYPED)
+def test_event_types_generalize(
+    classifier: Classifier, title: str, text: str, actors: set[str], event_types: set[EventType]
+) -> None:
+    result = classifier.classify_text(title, text)
+    assert result.relevant, [e.term for e in result.evidence]
+    assert actors <= set(result.actors), result.actors
+    assert event_types <= set(result.event_types), result.event_types
+
+
+# --- Relation rules -------------------------------------------------------------------
+RELATIONS = [
+    pytest.param(
+        "Report finds China and Russia have doubled their inspector satellites",
+        "A think tank's annual assessment counts co-orbital anti-satellite systems of the "
+        "United States, China and Russia and the jamming capabilities of other states.",
+        Relation.neutral,
+        id="report-is-neutral",
+    ),
+    pytest.param(
+        "Russia vetoes UN draft resolution banning nuclear weapons in space",
+        "The United States and Japan condemned the veto at the Security Council; Moscow called "
+        "the text propaganda and tabled its own resolution on weapons in orbit.",
+        Relation.competition,
+        id="diplomatic-contest-is-competition",
+    ),
+    pytest.param(
+        "Pentagon: Chinese satellite is shadowing a US military satellite",
+        "US Space Command said the Chinese spacecraft has been stalking the American "
+        "satellite and practising manoeuvres that could be used to attack it.",
+        Relation.threat,
+        id="stalking-is-threat",
+    ),
+    pytest.param(
+        "Israel launches a new spy satellite to watch Iran",
+        "The Ofek satellite lifted off from Palmachim, Israel's defence ministry said.",
+        Relation.competition,
+        id="military-programme-against-a-state",
+    ),
+    pytest.param(
+        "ISRO and JAXA agree to share lunar rover data",
+        "The two agencies will exchange scientific data from their joint mission to the Moon.",
+        Relation.cooperation,
+        id="sharing-is-cooperation",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "text", "relation"), RELATIONS)
+def test_relation_rules(classifier: Classifier, title: str, text: str, relation: Relation) -> None:
+    result = classifier.classify_text(title, text)
+    assert result.relevant, [e.term for e in result.evidence]
+    assert result.relation is relation, [(e.value, e.term) for e in result.evidence]
+
+
+def test_multilateral_body_alone_is_international(classifier: Classifier) -> None:
+    result = classifier.classify_text(
+        "UN committee warns of congestion in low Earth orbit",
+        "The UN Committee on the Peaceful Uses of Outer Space said the number of satellites "
+        "and space debris in orbit keeps growing.",
+    )
+    assert result.relevant
+    assert "UN" in result.actors
+    assert EventType.debris_ssa in result.event_types
+
+
+# --- Pitfalls ---------------------------------------------------------------------------
+def test_indian_ocean_is_not_india(classifier: Classifier) -> None:
+    result = classifier.classify_text(
+        "NASA criticises China after rocket stage falls into the Indian Ocean",
+        "The core stage of the Long March rocket fell uncontrolled; NASA said China failed "
+        "to share trajectory information on the space debris.",
+    )
+    assert result.relevant
+    assert "IN" not in result.actors
+    assert {"CN", "US"} <= set(result.actors)
+
+
+def test_high_resolution_is_not_a_un_resolution(classifier: Classifier) -> None:
+    result = classifier.classify_text(
+        "Korean lunar orbiter sends high-resolution images of the Moon's south pole",
+        "KARI and NASA said the high-resolution camera aboard Danuri mapped craters for future "
+        "Artemis landing sites.",
+    )
+    assert EventType.agreements_policy not in result.event_types
+
+
+def test_new_moon_race_is_not_a_new_moon(classifier: Classifier) -> None:
+    result = classifier.classify_text(
+        "India and China in a new Moon race",
+        "Both countries plan crewed landings near the lunar south pole in the 2030s.",
+    )
+    assert result.relevant
+    assert EventType.lunar in result.event_types
+    assert result.relation is Relation.competition
+
+
+def test_deal_with_is_not_a_deal(classifier: Classifier) -> None:
+    result = classifier.classify_text(
+        "Japan expands its space operations group to deal with Chinese and Russian satellites",
+        "The Air Self-Defense Force unit will watch satellites that approach Japanese "
+        "spacecraft in geostationary orbit.",
+    )
+    assert result.relevant
+    assert EventType.agreements_policy not in result.event_types
+
+
+def test_russian_inflections_count_as_one_cue(classifier: Classifier) -> None:
+    """Two inflections of one stemmed alias are one term: no second weak cue for free."""
+    result = classifier.classify_text(
+        "Глава Роскосмоса прибыл с визитом в Пекин",
+        "В ходе визита обсуждалась лунная станция.",
+    )
+    assert EventType.agreements_policy not in result.event_types
+
+
+def test_persian_month_is_not_the_moon(classifier: Classifier) -> None:
+    result = classifier.classify_text(
+        "ایران ماه آینده ماهواره جدیدی با همکاری روسیه پرتاب می‌کند",
+        "سازمان فضایی ایران گفت این ماهواره سنجش از دور با موشک سایوز پرتاب می‌شود.",
+    )
+    assert result.relevant
+    assert EventType.lunar not in result.event_types
+
+
+def test_russian_in_connection_with_is_not_satcom(classifier: Classifier) -> None:
+    result = classifier.classify_text(
+        "Запуск индийского спутника с Байконура перенесли в связи с погодой",
+        "Роскосмос и ISRO сообщили, что ракета-носитель выведет спутник на орбиту позже.",
+    )
+    assert result.relevant
+    assert EventType.satcom not in result.event_types
+
+
+def test_german_compound_alone_gives_space_context(classifier: Classifier) -> None:
+    result = classifier.classify_text(
+        "Frankreich und Deutschland tauschen Bilder ihrer Spionagesatelliten aus",
+        "Die Verteidigungsminister beider Länder unterzeichneten ein Abkommen.",
+    )
+    assert result.relevant
+    assert {"DE", "FR"} <= set(result.actors)
+    assert EventType.military in result.event_types
+
+
+def test_german_all_is_not_english_all(classifier: Classifier) -> None:
+    result = classifier.classify_text(
+        "All ministers agree on a new trade deal with China",
+        "All members of the cabinet backed the plan to cut tariffs.",
+    )
+    assert not result.relevant
+
+
+def test_armed_forces_alone_do_not_make_a_space_story(classifier: Classifier) -> None:
+    result = classifier.classify_text(
+        "NATO defence ministers pledge more troops for the eastern flank",
+        "The armed forces of several allies will take part in a military exercise.",
+    )
+    assert not result.relevant
+
+
+def test_title_and_lead_never_join_into_one_alias(classifier: Classifier) -> None:
+    """The separator between the fields is not a gap inside a multi-word alias."""
+    result = classifier.classify_text("Officials discuss the space", "station budget in Ottawa")
+    assert not any(e.term.lower() == "space station" for e in result.evidence)
