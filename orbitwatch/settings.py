@@ -153,6 +153,32 @@ class Settings(BaseSettings):
         timedelta(minutes=2), description="Longest retry delay, also the cap on Retry-After"
     )
 
+    # --- Elasticsearch indexing (streams/indexing.py) and Kibana (orbitwatch kibana) -------
+    es_bulk_max_docs: int = Field(
+        500, ge=1, description="Most events in one indexing batch and documents in one _bulk"
+    )
+    es_bulk_max_bytes: int = Field(
+        5_000_000, ge=1024, description="Largest _bulk request body in bytes"
+    )
+    es_bulk_interval: timedelta = Field(
+        timedelta(seconds=1), description="Longest wait before a partial batch is written"
+    )
+    es_retry_initial: timedelta = Field(
+        timedelta(milliseconds=500), description="First retry delay when Elasticsearch fails"
+    )
+    es_retry_max: timedelta = Field(
+        timedelta(seconds=30), description="Longest retry delay (retries never stop)"
+    )
+    es_retention_days: int | None = Field(
+        None, ge=1, description="Where the cluster has ILM: delete event indices this old"
+    )
+    kibana_url: str = Field("http://127.0.0.1:5601", description="Kibana base URL")
+    kibana_username: str | None = Field(None, description="Kibana basic-auth user")
+    kibana_password: SecretStr | None = Field(None, description="Kibana basic-auth password")
+    kibana_api_key: SecretStr | None = Field(None, description="Kibana API key (instead)")
+    kibana_space: str | None = Field(None, description="Kibana space id (unset: default)")
+    kibana_ca_file: Path | None = Field(None, description="CA bundle for Kibana TLS")
+
     @property
     def kafka_host_port(self) -> tuple[str, int]:
         host, _, port = self.kafka_bootstrap_servers.split(",")[0].strip().rpartition(":")

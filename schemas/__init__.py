@@ -1,5 +1,6 @@
 """The pydantic messages every stage agrees on. Each carries a ``schema_version``."""
 
+from schemas.alert import Alert, AlertKind, DigestMember, make_alert_id
 from schemas.article import Article, FeedRef
 from schemas.base import Message, UtcDatetime, utc_now
 from schemas.classification import (
@@ -11,11 +12,15 @@ from schemas.classification import (
     Severity,
 )
 from schemas.feed_state import FeedHealth, FeedState
+from schemas.silence import Silence, SilenceScope
 
 __all__ = [
+    "Alert",
+    "AlertKind",
     "Article",
     "Classification",
     "ClassifiedEvent",
+    "DigestMember",
     "EventType",
     "Evidence",
     "FeedHealth",
@@ -24,6 +29,9 @@ __all__ = [
     "Message",
     "Relation",
     "Severity",
+    "Silence",
+    "SilenceScope",
     "UtcDatetime",
+    "make_alert_id",
     "utc_now",
 ]

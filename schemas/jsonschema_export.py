@@ -12,10 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from schemas.alert import Alert
 from schemas.article import Article
 from schemas.base import Message
 from schemas.classification import Classification, ClassifiedEvent
 from schemas.feed_state import FeedState
+from schemas.silence import Silence
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -23,7 +25,7 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def exported_models() -> list[type[Message]]:
     """The models whose schemas are published, in a stable order."""
-    return [Article, FeedState, Classification, ClassifiedEvent]
+    return [Article, FeedState, Classification, ClassifiedEvent, Alert, Silence]
 
 
 def schema_path(model: type[Message], directory: Path = SCHEMA_DIR) -> Path:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import faust
 
 from orbitwatch.settings import Settings
+from streams.alerting.agent import Alerting
 from streams.app import create_app
+from streams.indexing import Indexer
 from streams.pipeline import Pipeline
 
 
@@ -14,4 +16,6 @@ def build_worker_app(settings: Settings, **overrides: object) -> tuple[faust.App
 
     app = create_app(settings, **overrides)
     pipeline = Pipeline(app, settings, Classifier(watchlist=settings.watchlist))
+    Indexer(app, settings)  # events.classified -> Elasticsearch (events, stories)
+    Alerting(app, settings)  # events.classified -> rules -> alerts topic and alerts index
     return app, pipeline

@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import Elasticsearch
 
 from orbitwatch.elastic import make_client
-from orbitwatch.kafka import kafka_client_options
+from orbitwatch.namespace import namespaced, wipe_namespace
 from orbitwatch.settings import Settings
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -82,44 +81,11 @@ def es_client(infra_settings: Settings) -> Iterator[Elasticsearch]:
     client.close()
 
 
-def _unique_suffix() -> str:
-    return uuid.uuid4().hex[:10]
-
-
 @pytest.fixture
 def isolated_settings(
     infra_settings: Settings, tmp_path: Path, es_client: Elasticsearch
 ) -> Iterator[Settings]:
     """A copy of the settings with topics, indices and group id private to this test."""
-    suffix = _unique_suffix()
-    topic_fields = [name for name in Settings.model_fields if name.startswith("topic_")]
-    topic_fields.remove("topic_partitions")
-    updates: dict[str, object] = {
-        name: f"test-{suffix}.{getattr(infra_settings, name)}" for name in topic_fields
-    }
-    updates |= {
-        "index_prefix": f"test-{suffix}",
-        "app_id": f"orbitwatch-test-{suffix}",
-        "data_dir": tmp_path / "worker",
-        "topic_partitions": 2,
-    }
-    settings = infra_settings.model_copy(update=updates)
-    yield settings
-    asyncio.run(_delete_topics(settings, prefix=f"test-{suffix}"))
-    # Any topic faust created for this app id (changelogs, repartitions) goes too.
-    asyncio.run(_delete_topics(settings, prefix=settings.app_id))
-    es_client.options(ignore_status=404).indices.delete(
-        index=f"test-{suffix}*", expand_wildcards="all"
-    )
-    es_client.options(ignore_status=404).indices.delete_index_template(name=f"test-{suffix}*")
-
-
-async def _delete_topics(settings: Settings, prefix: str) -> None:
-    admin = AIOKafkaAdminClient(**kafka_client_options(settings))
-    await admin.start()
-    try:
-        doomed = [t for t in await admin.list_topics() if t.startswith(prefix)]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    yield namespaced(infra_settings, name, data_dir=tmp_path / "worker", partitions=2)
+    asyncio.run(wipe_namespace(infra_settings, name, es_client))

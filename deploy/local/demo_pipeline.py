@@ -1,9 +1,10 @@
 """The whole pipeline in one process on the offline demo feeds: the README's main job.
 
-Demo feed server -> connector (one poll round) -> articles.raw -> worker -> events.classified,
-with the classified events shown as they arrive. Re-running it is safe: the connector's state
-topic remembers what it already produced, so a second run shows the events of the first
-instead of producing duplicates.
+Demo feed server -> connector (one poll round) -> articles.raw -> worker -> events.classified
+-> Elasticsearch and alerts, with the classified events and the alerts shown as they arrive.
+It runs in a namespace of its own (topics ``orbitwatch-demo.*``, indices
+``orbitwatch-demo-*``), wiped at the start of every run, so each run is a clean end-to-end
+pass whose latencies are real, and a real deployment on the same servers is never touched.
 """
 
 from __future__ import annotations
@@ -18,27 +19,45 @@ from connectors.demo.server import DemoFeedServer
 from connectors.producer import KafkaSink
 from connectors.runner import Connector, ConnectorOptions
 from connectors.state import restore_states
+from orbitwatch.elastic import make_client
 from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.namespace import namespaced, wipe_namespace
 from orbitwatch.settings import Settings
 from schemas import ClassifiedEvent
+from schemas.alert import Alert
 from streams.worker import build_worker_app
+
+DEMO_NAMESPACE = "orbitwatch-demo"
+
+
+def demo_settings(settings: Settings) -> Settings:
+    return namespaced(settings, DEMO_NAMESPACE, data_dir=settings.infra_home / "demo-worker")
 
 
 @dataclass
 class DemoOutcome:
+    settings: Settings
     produced: int = 0
     failed_feeds: list[str] = field(default_factory=list)
     events: list[ClassifiedEvent] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
 
 
 async def run_demo(
     settings: Settings,
     on_event: Callable[[ClassifiedEvent], None],
+    on_alert: Callable[[Alert], None],
     on_progress: Callable[[str], None] = lambda _: None,
     quiet_seconds: float = 5.0,
     limit_seconds: float = 120.0,
 ) -> DemoOutcome:
-    outcome = DemoOutcome()
+    settings = demo_settings(settings)
+    outcome = DemoOutcome(settings)
+    client = make_client(settings)
+    try:
+        await wipe_namespace(settings, DEMO_NAMESPACE, client)
+    finally:
+        client.close()
     await ensure_topics(settings, pipeline_topics(settings))
     app, _ = build_worker_app(settings)
     await app.start()
@@ -54,28 +73,29 @@ async def run_demo(
             outcome.failed_feeds = [r.feed.id for r in report.failed]
             on_progress(
                 f"connector: {report.produced} new article(s) to {settings.topic_articles_raw}"
-                + (" (the rest were produced by an earlier run)" if report.produced == 0 else "")
             )
             demo_feed_ids = {feed.id for feed in feeds}
-            await _follow_events(
-                settings, demo_feed_ids, outcome, on_event, quiet_seconds, limit_seconds
+            await _follow(
+                settings, demo_feed_ids, outcome, on_event, on_alert, quiet_seconds, limit_seconds
             )
     finally:
         await app.stop()
     return outcome
 
 
-async def _follow_events(
+async def _follow(
     settings: Settings,
     feed_ids: set[str],
     outcome: DemoOutcome,
     on_event: Callable[[ClassifiedEvent], None],
+    on_alert: Callable[[Alert], None],
     quiet_seconds: float,
     limit_seconds: float,
 ) -> None:
-    """Show classified events of the demo feeds until none has come for ``quiet_seconds``."""
+    """Show the demo feeds' events and their alerts until nothing new came for a while."""
     consumer = AIOKafkaConsumer(
         settings.topic_events_classified,
+        settings.topic_alerts,
         **kafka_client_options(settings),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
@@ -84,13 +104,22 @@ async def _follow_events(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit_seconds
     last_arrival = loop.time()
+    stories: set[str] = set()
     try:
         while loop.time() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
                 for record in records:
+                    if record.topic == settings.topic_alerts:
+                        alert = Alert.from_bytes(record.value)
+                        if alert.story_id in stories or set(alert.feed_ids) & feed_ids:
+                            outcome.alerts.append(alert)
+                            on_alert(alert)
+                            last_arrival = loop.time()
+                        continue
                     event = ClassifiedEvent.from_bytes(record.value)
                     if event.article.feed_id in feed_ids:
+                        stories.add(event.story_id)
                         outcome.events.append(event)
                         on_event(event)
                         last_arrival = loop.time()

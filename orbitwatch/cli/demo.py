@@ -49,9 +49,12 @@ def run(
     quiet: float = typer.Option(5.0, help="Stop after this many seconds without a new event."),
 ) -> None:
     """Run the whole pipeline once on the demo feeds and show the classified events."""
+    from rich.markup import escape
+
     from deploy.local.demo_pipeline import run_demo
     from orbitwatch.settings import get_settings
     from schemas import ClassifiedEvent
+    from schemas.alert import Alert
 
     colors = {"high": "red", "medium": "yellow", "low": "cyan", "none": "dim"}
 
@@ -70,13 +73,30 @@ def run(
             highlight=False,
         )
 
+    def show_alert(alert: Alert) -> None:
+        color = colors[alert.severity.value]
+        latency = alert.latency.total_seconds() if alert.latency else None
+        console.print(
+            f"[bold {color}]ALERT {alert.severity.value}[/bold {color}] "
+            f"{escape('[' + alert.rule + ']')} {escape(alert.title)}  "
+            f"(story {str(alert.story_id)[:8]}, "
+            f"{len(alert.article_ids)} article(s)"
+            + (f", fetch->alert {latency:.2f} s)" if latency is not None else ")"),
+            highlight=False,
+        )
+
+    settings = get_settings()
     outcome = asyncio.run(
-        run_demo(get_settings(), show, lambda line: console.print(line, highlight=False), quiet)
+        run_demo(
+            settings, show, show_alert, lambda line: console.print(line, highlight=False), quiet
+        )
     )
     relevant = sum(e.classification.relevant for e in outcome.events)
     stories = len({e.story_id for e in outcome.events})
     console.print(
-        f"{len(outcome.events)} classified event(s), {relevant} relevant, {stories} stories",
+        f"{len(outcome.events)} classified event(s), {relevant} relevant, {stories} stories, "
+        f"{len(outcome.alerts)} alert(s). Search them: "
+        f"ORBITWATCH_INDEX_PREFIX={outcome.settings.index_prefix} orbitwatch search 'moon'",
         highlight=False,
     )
     if outcome.failed_feeds:

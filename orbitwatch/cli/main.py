@@ -52,3 +52,20 @@ app.command(name="worker")(_worker.worker)
 from orbitwatch.cli.classify import register as _register_classify  # noqa: E402
 
 _register_classify(app)
+
+from orbitwatch.cli import settings as _settings_cli  # noqa: E402
+
+app.add_typer(_settings_cli.app, name="settings")
+
+from orbitwatch.cli import es as _es  # noqa: E402
+from orbitwatch.cli import kibana as _kibana  # noqa: E402
+from orbitwatch.cli import search as _search  # noqa: E402
+
+app.add_typer(_es.app, name="es")
+app.add_typer(_kibana.app, name="kibana")
+app.command(name="search")(_search.search)
+
+from orbitwatch.cli import alerts as _alerts  # noqa: E402
+
+app.add_typer(_alerts.app, name="alerts")
+app.command(name="notify")(_alerts.notify)

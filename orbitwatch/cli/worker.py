@@ -4,25 +4,46 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 import faust
-import typer
+from faust.tables.manager import TableManager
 
+from orbitwatch.health_server import HealthServer
 from orbitwatch.kafka import ensure_topics, pipeline_topics
 from orbitwatch.logs import configure_logging
 from orbitwatch.settings import Settings, get_settings
 
 
 class _Worker(faust.Worker):
-    """faust's worker with orbitwatch's log format instead of faust's own handlers."""
+    """faust's worker with orbitwatch's log format and /metrics, /health, /ready."""
 
     def __init__(self, app: faust.App, settings: Settings) -> None:
         self.settings = settings
+        self.health = HealthServer(
+            settings.metrics_host, settings.metrics_port, {"tables_recovered": self._recovered}
+        )
         super().__init__(app, loglevel=settings.log_level.lower())
+
+    async def _recovered(self) -> bool:
+        # Ready once the tables are rebuilt from their changelogs and no rebalance is running:
+        # before that, the worker would decide on incomplete dedupe, story and alert state.
+        recovery = cast(TableManager, self.app.tables).recovery
+        return recovery.completed.is_set() and not self.app.rebalancing
 
     def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
         super().on_setup_root_logger(logger, level)
         configure_logging(self.settings)
+
+    async def on_start(self) -> None:
+        # Started before recovery, so liveness answers while tables are being rebuilt.
+        if self.settings.metrics_port:
+            await self.health.start()
+        await super().on_start()
+
+    async def on_stop(self) -> None:
+        await self.health.stop()
+        await super().on_stop()
 
 
 def worker() -> None:

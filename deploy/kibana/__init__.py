@@ -1,0 +1,1 @@
+"""Kibana saved objects (data views, saved searches, dashboard) for ``orbitwatch kibana import``."""

@@ -1,0 +1,96 @@
+"""``orbitwatch es``: install and inspect orbitwatch's Elasticsearch indices."""
+
+from __future__ import annotations
+
+import typer
+from elastic_transport import TransportError
+from elasticsearch import ApiError
+from rich.console import Console
+from rich.table import Table
+
+from orbitwatch.elastic import make_client
+from orbitwatch.indices.names import IndexNames
+from orbitwatch.indices.setup import SetupStep, setup_indices
+from orbitwatch.indices.status import cluster_status
+from orbitwatch.indices.templates import DEPLOY_DIR, drifted_files, export_files
+from orbitwatch.settings import get_settings
+
+app = typer.Typer(help="Elasticsearch indices: templates, aliases, status.")
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+_COLORS = {"created": "green", "updated": "yellow", "unchanged": "dim", "skipped": "dim"}
+
+
+def _fail(exc: Exception) -> None:
+    err_console.print(f"[red]error:[/red] Elasticsearch at {get_settings().es_url}: {exc}")
+    raise typer.Exit(1)
+
+
+def _print_step(step: SetupStep) -> None:
+    color = _COLORS.get(step.outcome, "white")
+    detail = f" ({step.detail})" if step.detail else ""
+    console.print(
+        f"{step.kind:<10} {step.name}: [{color}]{step.outcome}[/{color}]{detail}", highlight=False
+    )
+
+
+@app.command()
+def setup() -> None:
+    """Install the index templates (and ILM policy where available), create the first
+    indices and aliases. Safe to run again: prints what it created or updated."""
+    settings = get_settings()
+    client = make_client(settings)
+    try:
+        setup_indices(
+            client,
+            IndexNames(settings.index_prefix),
+            retention_days=settings.es_retention_days,
+            report=_print_step,
+        )
+    except (ApiError, TransportError) as exc:
+        _fail(exc)
+    finally:
+        client.close()
+
+
+@app.command()
+def status() -> None:
+    """Indices with their document counts, aliases and templates."""
+    settings = get_settings()
+    client = make_client(settings)
+    try:
+        state = cluster_status(client, IndexNames(settings.index_prefix))
+    except (ApiError, TransportError) as exc:
+        _fail(exc)
+        return
+    finally:
+        client.close()
+    table = Table("index", "health", "docs", "aliases")
+    for index in state.indices:
+        table.add_row(index.name, index.health, str(index.docs), ", ".join(index.aliases) or "-")
+    console.print(table)
+    aliases = Table("alias", "targets")
+    for alias, targets in sorted(state.alias_targets().items()):
+        aliases.add_row(alias, ", ".join(targets))
+    console.print(aliases)
+    console.print(f"templates: {', '.join(state.templates) or 'none'}", highlight=False)
+    if not state.indices:
+        console.print("no indices yet: run `orbitwatch es setup`", highlight=False)
+
+
+@app.command()
+def export(
+    check: bool = typer.Option(False, "--check", help="Only compare; exit 1 on drift."),
+) -> None:
+    """Write deploy/elasticsearch/*.json from the document models (or check them)."""
+    if check:
+        drifted = drifted_files()
+        for path in drifted:
+            console.print(f"drifted: {path}", highlight=False)
+        if drifted:
+            raise typer.Exit(1)
+        console.print(f"templates in {DEPLOY_DIR} match the models", highlight=False)
+        return
+    for path in export_files():
+        console.print(f"wrote {path}", highlight=False)

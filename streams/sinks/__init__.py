@@ -1,0 +1,1 @@
+"""Sinks: where the worker writes outside Kafka, in batches, with retries that never drop."""
