@@ -69,3 +69,7 @@ from orbitwatch.cli import alerts as _alerts  # noqa: E402
 
 app.add_typer(_alerts.app, name="alerts")
 app.command(name="notify")(_alerts.notify)
+
+from orbitwatch.cli import status as _status  # noqa: E402
+
+app.command(name="status")(_status.status)
