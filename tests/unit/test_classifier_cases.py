@@ -588,3 +588,28 @@ def test_title_and_lead_never_join_into_one_alias(classifier: Classifier) -> Non
     """The separator between the fields is not a gap inside a multi-word alias."""
     result = classifier.classify_text("Officials discuss the space", "station budget in Ottawa")
     assert not any(e.term.lower() == "space station" for e in result.evidence)
+
+
+# Regressions from running the classifier over real general-news feeds: everyday Chinese
+# words that some cue lists shared ("conflict" via the Japanese word for collision, "image",
+# "fragments") turned art fairs and ground wars into space events.
+GENERAL_NEWS_ZH = [
+    (
+        "国际艺术博览会下周开幕",
+        "来自瑞士、伦敦、柏林、台北、东京、新加坡和美国的画廊将参展。主办方在会议上说，"
+        "展览空间比去年扩大，并希望协助各方避免与其他展会的档期冲突。",
+    ),
+    (
+        "政府军与武装分子在北部城市激战",
+        "军方称部队在外国顾问协助下已控制城市西部，双方仍在激烈作战。美国表示将提供安全合作，"
+        "当地电视台播出的影像显示居民在打击中撤离，国际组织指责冲突各方。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "text"), GENERAL_NEWS_ZH)
+def test_everyday_chinese_words_do_not_make_space_events(
+    classifier: Classifier, title: str, text: str
+) -> None:
+    result = classifier.classify_text(title, text)
+    assert not result.relevant, result.evidence
