@@ -50,7 +50,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar, cast
 
 import faust
@@ -209,6 +209,9 @@ class Indexer:
         sink_metrics.DOCUMENTS_INDEXED.labels("event").inc(
             pending - stories_count - sum(1 for r in rejections if r.operation.origin is not None)
         )
+        acknowledged_at = datetime.now(UTC)
+        for _, classified in parsed:
+            metrics.observe_since_fetch("indexed", classified.article.fetched_at, acknowledged_at)
         self._batches += 1
         if self._batches % PRUNE_EVERY_BATCHES == 0:
             self._prune_stories()

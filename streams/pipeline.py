@@ -163,6 +163,7 @@ class Pipeline:
             # Keyed by story: every member of a story lands on one partition downstream, so
             # per-story decisions (one alert per story and rule, story documents) stay local.
             await self.classified.send(key=assignment.story_id.encode(), value=final.to_bytes())
+            metrics.observe_since_fetch("classified", final.article.fetched_at, final.classified_at)
             self._since_prune += 1
             if self._since_prune >= PRUNE_EVERY:
                 self._since_prune = 0

@@ -33,6 +33,7 @@ from pydantic import BaseModel
 from orbitwatch.errors import InvalidMessage
 from orbitwatch.settings import Settings
 from schemas import Alert, ClassifiedEvent, FeedHealth, utc_now
+from streams import metrics as stage_metrics
 from streams.alerting import metrics
 from streams.alerting.aggregates import AggregateState, Samples, evaluate_aggregate
 from streams.alerting.digest import DigestLedger, add_to_digest, due_digests
@@ -136,7 +137,8 @@ class Alerting:
 
     async def _publish(self, alert: Alert) -> None:
         await self.alerts.send(key=alert.alert_id.encode(), value=alert.to_bytes())
-        metrics.ALERTS_PUBLISHED.labels(alert.kind.value, alert.rule).inc()
+        metrics.ALERTS_PUBLISHED.labels(alert.kind.value, alert.rule, alert.severity.value).inc()
+        stage_metrics.observe_since_fetch("alerted", alert.fetched_at, alert.alerted_at)
         log.info("alert %s %s [%s] %s", alert.alert_id, alert.rule, alert.severity, alert.title)
 
     async def _signal(self, signal: BaseModel, key: str, at: datetime | None = None) -> None:

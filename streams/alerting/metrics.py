@@ -5,7 +5,9 @@ from __future__ import annotations
 from prometheus_client import Counter
 
 ALERTS_PUBLISHED = Counter(
-    "orbitwatch_alerts_published_total", "Alerts sent to the alerts topic", ["kind", "rule"]
+    "orbitwatch_alerts_published_total",
+    "Alerts sent to the alerts topic",
+    ["kind", "rule", "severity"],
 )
 ALERTS_SUPPRESSED = Counter(
     "orbitwatch_alerts_suppressed_total", "Alerts dropped by a silence", ["rule", "scope"]
