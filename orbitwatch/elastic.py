@@ -9,7 +9,7 @@ from elasticsearch import AsyncElasticsearch, Elasticsearch
 from orbitwatch.settings import Settings
 
 
-def _client_options(settings: Settings) -> dict[str, Any]:
+def client_options(settings: Settings) -> dict[str, Any]:
     opts: dict[str, Any] = {"hosts": [settings.es_url], "request_timeout": 30}
     if settings.es_api_key:
         opts["api_key"] = settings.es_api_key.get_secret_value()
@@ -23,11 +23,11 @@ def _client_options(settings: Settings) -> dict[str, Any]:
 
 
 def make_client(settings: Settings, **overrides: Any) -> Elasticsearch:
-    return Elasticsearch(**{**_client_options(settings), **overrides})
+    return Elasticsearch(**{**client_options(settings), **overrides})
 
 
 def make_async_client(settings: Settings, **overrides: Any) -> AsyncElasticsearch:
-    return AsyncElasticsearch(**{**_client_options(settings), **overrides})
+    return AsyncElasticsearch(**{**client_options(settings), **overrides})
 
 
 def server_version(client: Elasticsearch) -> str:

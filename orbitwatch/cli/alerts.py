@@ -16,7 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from orbitwatch.errors import OrbitwatchError
+from orbitwatch.health_server import HealthServer
 from orbitwatch.kafka import kafka_client_options
+from orbitwatch.logs import configure_logging
 from orbitwatch.settings import get_settings
 from schemas import Alert, Severity, Silence, SilenceScope, utc_now
 from streams.alerting.durations import format_duration, parse_duration
@@ -215,6 +217,7 @@ def notify(
     ),
 ) -> None:
     """Deliver alerts to the configured webhooks (signed; retried; dead-lettered)."""
+    configure_logging(get_settings())
     try:
         notifier = Notifier(get_settings(), from_beginning=from_beginning)
     except OrbitwatchError as exc:
@@ -229,7 +232,18 @@ async def _run_until_signal(notifier: Notifier) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await notifier.run(stop)
+
+    async def has_partitions() -> bool:
+        return notifier.ready.is_set()
+
+    settings = notifier.settings
+    health = HealthServer(settings.metrics_host, settings.metrics_port, {"kafka": has_partitions})
+    if settings.metrics_port:
+        await health.start()
+    try:
+        await notifier.run(stop)
+    finally:
+        await health.stop()
 
 
 def _who() -> str:

@@ -1,0 +1,87 @@
+"""Security settings reach the Kafka, faust and Elasticsearch clients as configured.
+
+The local servers run without authentication, so these check the client configuration the
+settings produce; the compose deployment exercises the authenticated path."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import certifi
+import pytest
+from faust.auth import SASLCredentials, SSLCredentials
+from pydantic import SecretStr
+
+from orbitwatch.elastic import client_options
+from orbitwatch.kafka import kafka_client_options
+from orbitwatch.settings import KafkaSecurityProtocol, Settings
+from streams.app import _credentials
+
+CA = Path(certifi.where())
+
+
+def test_plaintext_kafka_has_no_credentials() -> None:
+    settings = Settings()
+    options = kafka_client_options(settings)
+    assert options["security_protocol"] == "PLAINTEXT"
+    assert "sasl_mechanism" not in options and "ssl_context" not in options
+    assert _credentials(settings) is None
+
+
+def test_sasl_ssl_with_scram_reaches_aiokafka_and_faust() -> None:
+    settings = Settings(
+        kafka_security_protocol=KafkaSecurityProtocol.SASL_SSL,
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_username="orbitwatch",
+        kafka_sasl_password=SecretStr("s3cret-pass"),
+        kafka_ssl_cafile=CA,
+    )
+    options = kafka_client_options(settings)
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["sasl_plain_username"] == "orbitwatch"
+    assert options["sasl_plain_password"] == "s3cret-pass"
+    assert isinstance(options["ssl_context"], ssl.SSLContext)
+    assert options["ssl_context"].verify_mode == ssl.CERT_REQUIRED
+    credentials = _credentials(settings)
+    assert isinstance(credentials, SASLCredentials)
+    assert credentials.username == "orbitwatch"
+    assert credentials.mechanism.value == "SCRAM-SHA-512"
+    assert credentials.ssl_context is not None
+
+
+def test_tls_only_kafka_uses_an_ssl_context() -> None:
+    settings = Settings(kafka_security_protocol=KafkaSecurityProtocol.SSL, kafka_ssl_cafile=CA)
+    assert isinstance(kafka_client_options(settings)["ssl_context"], ssl.SSLContext)
+    assert isinstance(_credentials(settings), SSLCredentials)
+
+
+def test_missing_ca_file_is_an_error_not_a_silent_default(tmp_path: Path) -> None:
+    settings = Settings(
+        kafka_security_protocol=KafkaSecurityProtocol.SSL, kafka_ssl_cafile=tmp_path / "nope.pem"
+    )
+    with pytest.raises(FileNotFoundError):
+        kafka_client_options(settings)
+
+
+def test_elasticsearch_api_key_wins_over_basic_auth_and_tls_uses_the_ca() -> None:
+    settings = Settings(
+        es_url="https://es.internal:9200",
+        es_username="elastic",
+        es_password=SecretStr("pw"),
+        es_api_key=SecretStr("a2V5OnNlY3JldA=="),
+        es_ca_file=CA,
+    )
+    options = client_options(settings)
+    assert options["api_key"] == "a2V5OnNlY3JldA=="
+    assert "basic_auth" not in options
+    assert options["ca_certs"] == str(CA)
+    assert options["verify_certs"] is True
+
+
+def test_elasticsearch_basic_auth_over_http() -> None:
+    settings = Settings(es_username="elastic", es_password=SecretStr("pw"))
+    options = client_options(settings)
+    assert options["basic_auth"] == ("elastic", "pw")
+    assert "ca_certs" not in options
