@@ -49,7 +49,8 @@ def consumer_groups(settings: Settings) -> dict[str, list[str]]:
     }
 
 
-async def _topics(settings: Settings) -> list[TopicStatus]:
+async def topic_statuses(settings: Settings) -> list[TopicStatus]:
+    """Partitions, messages and per-group lag of every pipeline topic that exists."""
     options = kafka_client_options(settings)
     admin = AIOKafkaAdminClient(**options, request_timeout_ms=5000)
     consumer = AIOKafkaConsumer(**options, enable_auto_commit=False)
@@ -89,7 +90,7 @@ async def _topics(settings: Settings) -> list[TopicStatus]:
 def gather(settings: Settings, alerts: int = 5) -> Status:
     status = Status()
     try:
-        status.topics = asyncio.run(asyncio.wait_for(_topics(settings), 20))
+        status.topics = asyncio.run(asyncio.wait_for(topic_statuses(settings), 20))
     except Exception as exc:
         status.kafka_error = f"{type(exc).__name__}: {exc}"
     try:

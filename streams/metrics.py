@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 ARTICLES_CONSUMED = Counter("orbitwatch_articles_consumed_total", "Records read from articles.raw")
 ARTICLES_DUPLICATE = Counter(
@@ -39,3 +39,10 @@ def observe_since_fetch(
     # A negative figure means clocks disagree between hosts; it is not a latency.
     if elapsed >= 0:
         STAGE_LATENCY.labels(stage).observe(elapsed)
+
+
+CONSUMER_LAG = Gauge(
+    "orbitwatch_consumer_lag",
+    "Records written to a topic that a consumer group has not committed yet",
+    ["topic", "group"],
+)

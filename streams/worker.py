@@ -8,6 +8,7 @@ from orbitwatch.settings import Settings
 from streams.alerting.agent import Alerting
 from streams.app import create_app
 from streams.indexing import Indexer
+from streams.lag_monitor import monitor_lag
 from streams.pipeline import Pipeline
 
 
@@ -18,4 +19,5 @@ def build_worker_app(settings: Settings, **overrides: object) -> tuple[faust.App
     pipeline = Pipeline(app, settings, Classifier(watchlist=settings.watchlist))
     Indexer(app, settings)  # events.classified -> Elasticsearch (events, stories)
     Alerting(app, settings)  # events.classified -> rules -> alerts topic and alerts index
+    monitor_lag(app, settings)  # orbitwatch_consumer_lag gauge
     return app, pipeline

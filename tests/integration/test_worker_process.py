@@ -115,7 +115,9 @@ async def _scrape_until_counted(port: int, limit_s: float) -> tuple[dict[str, fl
                 for family in FAMILIES:
                     if line.startswith(family):
                         values[family] += float(line.rsplit(" ", 1)[1])
-            if ready and all(values.values()):
+            # The lag gauge is refreshed by a timer, so it appears a little later.
+            if ready and all(values.values()) and "orbitwatch_consumer_lag{" in text:
+                values["orbitwatch_consumer_lag"] = 1.0
                 break
             await asyncio.sleep(0.5)
     return values, ready
@@ -144,6 +146,7 @@ def test_worker_process_serves_metrics_and_logs_json(
     print(f"\nworker metrics after a 2-article run: {values}")
     assert ready
     assert all(values[family] > 0 for family in FAMILIES), values
+    assert "orbitwatch_consumer_lag" in values, "no consumer lag gauge served"
     lines = log_path.read_text().splitlines()
     assert lines
     for line in lines:
