@@ -24,6 +24,7 @@ from pydantic import SecretStr, TypeAdapter
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from orbitwatch import generated
 from orbitwatch.settings import PROJECT_ROOT, Settings
 
 CONFIGURATION_DOC = PROJECT_ROOT / "docs" / "configuration.md"
@@ -172,13 +173,8 @@ def render() -> str:
 
 def write(path: Path = CONFIGURATION_DOC) -> bool:
     """Write the page; returns whether the file changed."""
-    content = render()
-    if path.exists() and path.read_text(encoding="utf-8") == content:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-    return True
+    return generated.write_if_changed(path, render())
 
 
 def is_current(path: Path = CONFIGURATION_DOC) -> bool:
-    return path.exists() and path.read_text(encoding="utf-8") == render()
+    return generated.is_current(path, render())

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 from pydantic.json_schema import models_json_schema
 
-from orbitwatch import __version__
+from orbitwatch import __version__, generated
 from orbitwatch.kafka import TopicSpec, pipeline_topics
 from orbitwatch.settings import PROJECT_ROOT, Settings
 from schemas.alert import Alert
@@ -360,13 +360,8 @@ def render(settings: Settings | None = None) -> str:
 
 def write(path: Path = ASYNCAPI_PATH) -> bool:
     """Write the document; returns whether the file changed."""
-    content = render()
-    if path.exists() and path.read_text(encoding="utf-8") == content:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-    return True
+    return generated.write_if_changed(path, render())
 
 
 def is_current(path: Path = ASYNCAPI_PATH) -> bool:
-    return path.exists() and path.read_text(encoding="utf-8") == render()
+    return generated.is_current(path, render())
