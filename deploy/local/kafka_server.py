@@ -16,6 +16,11 @@ from deploy.local.probes import kafka_ready
 from deploy.local.server import LocalServer
 from orbitwatch.settings import Settings
 
+# The local broker's SASL/PLAIN listener (port + 2) accepts this one user. Local-only
+# credentials for tests of the clients' SASL path; never used outside 127.0.0.1.
+LOCAL_SASL_USER = "orbitwatch"
+LOCAL_SASL_PASSWORD = "orbitwatch-local-sasl"
+
 
 class LocalKafka(LocalServer):
     name = "Kafka"
@@ -34,8 +39,12 @@ class LocalKafka(LocalServer):
         return self.host_port[1] + 1
 
     @property
+    def sasl_port(self) -> int:
+        return self.host_port[1] + 2
+
+    @property
     def extra_ports(self) -> list[int]:
-        return [self.controller_port]
+        return [self.controller_port, self.sasl_port]
 
     @property
     def pidfile(self) -> Path:
@@ -70,6 +79,9 @@ class LocalKafka(LocalServer):
                 host=host,
                 port=port,
                 controller_port=self.controller_port,
+                sasl_port=self.sasl_port,
+                sasl_user=LOCAL_SASL_USER,
+                sasl_password=LOCAL_SASL_PASSWORD,
                 log_dirs=self.layout.data,
             )
         )
