@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from orbitwatch.settings_docs import CONFIGURATION_DOC, is_current, write
+from orbitwatch.settings_docs import CONFIGURATION_DOC, README, is_current, write
 
 app = typer.Typer(help="The settings model: ORBITWATCH_* environment variables.")
 console = Console(soft_wrap=True)
@@ -15,16 +15,16 @@ console = Console(soft_wrap=True)
 def docs(
     check: bool = typer.Option(False, "--check", help="Only compare; exit 1 on drift."),
 ) -> None:
-    """Write docs/configuration.md from the settings model (or check it)."""
+    """Write docs/configuration.md and the README's settings table from the model (or check)."""
     if check:
         if not is_current():
-            console.print(f"drifted: {CONFIGURATION_DOC}", highlight=False)
+            console.print(f"drifted: {CONFIGURATION_DOC} or {README}", highlight=False)
             console.print("run `orbitwatch settings docs` and commit the result", highlight=False)
             raise typer.Exit(1)
-        console.print(f"{CONFIGURATION_DOC} matches the settings model", highlight=False)
+        console.print(f"{CONFIGURATION_DOC} and {README} match the settings model", highlight=False)
         return
     changed = write()
     console.print(
-        f"wrote {CONFIGURATION_DOC}" if changed else f"{CONFIGURATION_DOC} already up to date",
+        f"wrote {CONFIGURATION_DOC} and {README}" if changed else "already up to date",
         highlight=False,
     )

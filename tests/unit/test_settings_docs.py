@@ -16,6 +16,8 @@ from orbitwatch.cli import app
 from orbitwatch.settings import PROJECT_ROOT, KafkaSecurityProtocol, Settings
 from orbitwatch.settings_docs import (
     CONFIGURATION_DOC,
+    README_END,
+    README_START,
     describe_default,
     describe_type,
     env_name,
@@ -83,11 +85,14 @@ def test_defaults_do_not_depend_on_the_checkout() -> None:
 
 def test_write_and_check_round_trip(tmp_path: Path) -> None:
     target = tmp_path / "configuration.md"
-    assert not is_current(target)
-    assert write(target) is True
-    assert is_current(target) and write(target) is False
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n{README_START}\nstale\n{README_END}\nmore\n")
+    assert not is_current(target, readme)
+    assert write(target, readme) is True
+    assert is_current(target, readme) and write(target, readme) is False
+    assert "ORBITWATCH_ES_URL" in readme.read_text() and "stale" not in readme.read_text()
     target.write_text(render().replace("ORBITWATCH_ES_URL", "ORBITWATCH_ES_HOST"))
-    assert not is_current(target)
+    assert not is_current(target, readme)
 
 
 def test_cli_check_passes_on_the_committed_page() -> None:
