@@ -15,9 +15,10 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True)
-class KafkaLayout:
+class _RunFolder:
+    """A server's working folder: its data and logs live below ``run``."""
+
     version: str
-    libs: Path
     run: Path
 
     @property
@@ -27,6 +28,11 @@ class KafkaLayout:
     @property
     def logs(self) -> Path:
         return self.run / "logs"
+
+
+@dataclass(frozen=True)
+class KafkaLayout(_RunFolder):
+    libs: Path
 
     @property
     def config(self) -> Path:
@@ -46,18 +52,8 @@ class KafkaLayout:
 
 
 @dataclass(frozen=True)
-class ElasticsearchLayout:
-    version: str
+class ElasticsearchLayout(_RunFolder):
     home: Path
-    run: Path
-
-    @property
-    def data(self) -> Path:
-        return self.run / "data"
-
-    @property
-    def logs(self) -> Path:
-        return self.run / "logs"
 
     @property
     def server_log(self) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -23,34 +25,30 @@ def _fail(exc: InfraError) -> None:
     raise typer.Exit(1)
 
 
+def _run(step: Callable[[LocalInfra, Callable[[str], None]], object]) -> None:
+    infra = LocalInfra(get_settings())
+    try:
+        step(infra, lambda line: console.print(line, highlight=False))
+    except InfraError as exc:
+        _fail(exc)
+
+
 @app.command()
 def up() -> None:
     """Fetch (once) and start Kafka and Elasticsearch; wait until both are ready."""
-    infra = LocalInfra(get_settings())
-    try:
-        infra.up(report=lambda line: console.print(line, highlight=False))
-    except InfraError as exc:
-        _fail(exc)
+    _run(lambda infra, report: infra.up(report=report))
 
 
 @app.command()
 def fetch() -> None:
     """Download Kafka and Elasticsearch from Maven Central into the cache (once)."""
-    infra = LocalInfra(get_settings())
-    try:
-        infra.fetch(report=lambda line: console.print(line, highlight=False))
-    except InfraError as exc:
-        _fail(exc)
+    _run(lambda infra, report: infra.fetch(report=report))
 
 
 @app.command()
 def down() -> None:
     """Stop the servers orbitwatch started."""
-    infra = LocalInfra(get_settings())
-    try:
-        infra.down(report=lambda line: console.print(line, highlight=False))
-    except InfraError as exc:
-        _fail(exc)
+    _run(lambda infra, report: infra.down(report=report))
 
 
 @app.command()
