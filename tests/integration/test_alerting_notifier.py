@@ -21,7 +21,7 @@ from streams.notify.endpoints import Endpoint
 from streams.notify.notifier import HEADER_ATTEMPTS, HEADER_ENDPOINT, Notifier
 from streams.notify.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify_signature
 from tests.alert_factories import T0, make_event, rule_set
-from tests.integration.test_worker_pipeline import _drain
+from tests.kafka_io import drain
 
 pytestmark = pytest.mark.integration
 
@@ -97,7 +97,7 @@ async def test_notifier_signs_delivers_commits_and_dead_letters(
     stop = asyncio.Event()
     notifier = Notifier(settings, endpoints, from_beginning=True)
     task = asyncio.create_task(notifier.run(stop))
-    dead = await _drain(settings, settings.topic_alerts_dlq, expect=3, quiet_s=2.0)
+    dead = await drain(settings, settings.topic_alerts_dlq, expect=3, quiet_s=2.0)
     stop.set()
     await asyncio.wait_for(task, 30)
 

@@ -29,7 +29,7 @@ from schemas import (
 )
 from streams.alerting.silences import publish_silence
 from streams.worker import build_worker_app
-from tests.integration.test_worker_pipeline import _drain
+from tests.kafka_io import drain
 
 pytestmark = pytest.mark.integration
 
@@ -77,7 +77,7 @@ async def produce_events(settings: Settings, events: list[ClassifiedEvent]) -> N
 
 
 async def alerts_on_topic(settings: Settings, expect: int, quiet_s: float = 4.0) -> list[Alert]:
-    records = await _drain(settings, settings.topic_alerts, expect=expect, quiet_s=quiet_s)
+    records = await drain(settings, settings.topic_alerts, expect=expect, quiet_s=quiet_s)
     return [Alert.from_bytes(r.value) for r in records]
 
 

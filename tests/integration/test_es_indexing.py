@@ -10,20 +10,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from elasticsearch import Elasticsearch
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app as cli
 from orbitwatch.indices.names import IndexNames
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.kafka import ensure_topics, pipeline_topics
 from orbitwatch.settings import Settings, get_settings
 from schemas import Article, Classification, ClassifiedEvent, EventType, Relation, Severity
 from schemas.documents import StoryDocument
 from streams.deadletter import HEADER_ERROR_TYPE
 from streams.indexing import HEADER_ES_STATUS
 from streams.worker import build_worker_app
-from tests.integration.test_worker_pipeline import _drain
+from tests.kafka_io import drain, produce
 
 pytestmark = pytest.mark.integration
 
@@ -97,13 +96,7 @@ ASAT = _event(
 
 
 async def _produce(settings: Settings, records: list[tuple[bytes, bytes]]) -> None:
-    producer = AIOKafkaProducer(**kafka_client_options(settings), acks="all")
-    await producer.start()
-    try:
-        for key, value in records:
-            await producer.send_and_wait(settings.topic_events_classified, value, key=key)
-    finally:
-        await producer.stop()
+    await produce(settings, settings.topic_events_classified, records)
 
 
 def _record(event: ClassifiedEvent) -> tuple[bytes, bytes]:
@@ -229,7 +222,7 @@ async def test_refused_documents_and_bad_payloads_go_to_the_dead_letter_topic(
             settings,
             [_record(clash), _record(fine), (b"junk", b"{not json"), _record(LUNAR)],
         )
-        dead = await _drain(settings, settings.topic_events_dlq, expect=2, quiet_s=2.0)
+        dead = await drain(settings, settings.topic_events_dlq, expect=2, quiet_s=2.0)
         await _wait_for(lambda: _count(es_client, names.events_alias) == 2)
     finally:
         await app.stop()

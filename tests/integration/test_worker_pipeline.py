@@ -3,18 +3,16 @@ messages land in the dead-letter topic with their reason, and nothing else is lo
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.structs import ConsumerRecord
 
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.kafka import ensure_topics, pipeline_topics
 from orbitwatch.settings import Settings
 from schemas import Article, ClassifiedEvent
 from streams.deadletter import HEADER_ERROR_TYPE
 from streams.worker import build_worker_app
+from tests.kafka_io import drain, produce
 
 pytestmark = pytest.mark.integration
 
@@ -55,51 +53,15 @@ LAUNCH = _article(
 )
 
 
-async def _produce(settings: Settings, records: list[tuple[bytes, bytes]]) -> None:
-    producer = AIOKafkaProducer(**kafka_client_options(settings), acks="all")
-    await producer.start()
-    try:
-        for key, value in records:
-            await producer.send_and_wait(settings.topic_articles_raw, value, key=key)
-    finally:
-        await producer.stop()
-
-
-async def _drain(
-    settings: Settings, topic: str, expect: int, quiet_s: float = 3.0, limit_s: float = 90.0
-) -> list[ConsumerRecord]:
-    """Read until ``expect`` records arrived and then nothing more for ``quiet_s``."""
-    consumer = AIOKafkaConsumer(
-        topic, **kafka_client_options(settings), auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    seen: list[ConsumerRecord] = []
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit_s
-    quiet_until = None
-    try:
-        while loop.time() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            fresh = [r for records in batch.values() for r in records]
-            seen.extend(fresh)
-            if len(seen) >= expect:
-                if fresh or quiet_until is None:
-                    quiet_until = loop.time() + quiet_s
-                elif loop.time() >= quiet_until:
-                    break
-    finally:
-        await consumer.stop()
-    return seen
-
-
 async def test_worker_dedupes_clusters_and_dead_letters(isolated_settings: Settings) -> None:
     settings = isolated_settings
     await ensure_topics(settings, pipeline_topics(settings))
     app, _ = build_worker_app(settings)
     await app.start()
     try:
-        await _produce(
+        await produce(
             settings,
+            settings.topic_articles_raw,
             [
                 (b"lunar-1", LUNAR.to_bytes()),
                 (b"lunar-1", LUNAR.to_bytes()),  # the same article delivered twice
@@ -109,8 +71,8 @@ async def test_worker_dedupes_clusters_and_dead_letters(isolated_settings: Setti
                 (b"wrong", b'{"id": "x", "title": 5}'),
             ],
         )
-        events = await _drain(settings, settings.topic_events_classified, expect=3)
-        dead = await _drain(settings, settings.topic_articles_dlq, expect=2, quiet_s=1.0)
+        events = await drain(settings, settings.topic_events_classified, expect=3)
+        dead = await drain(settings, settings.topic_articles_dlq, expect=2, quiet_s=1.0)
     finally:
         await app.stop()
 
@@ -145,19 +107,20 @@ async def test_restarted_worker_recovers_its_tables(isolated_settings: Settings)
     first_app, _ = build_worker_app(settings)
     await first_app.start()
     try:
-        await _produce(settings, [(b"lunar-1", LUNAR.to_bytes())])
-        assert len(await _drain(settings, settings.topic_events_classified, 1, 1.0)) == 1
+        await produce(settings, settings.topic_articles_raw, [(b"lunar-1", LUNAR.to_bytes())])
+        assert len(await drain(settings, settings.topic_events_classified, 1, 1.0)) == 1
     finally:
         await first_app.stop()
 
     second_app, _ = build_worker_app(settings)
     await second_app.start()
     try:
-        await _produce(
+        await produce(
             settings,
+            settings.topic_articles_raw,
             [(b"lunar-1", LUNAR.to_bytes()), (b"lunar-3", LUNAR_LATE_COPY.to_bytes())],
         )
-        events = await _drain(settings, settings.topic_events_classified, expect=2)
+        events = await drain(settings, settings.topic_events_classified, expect=2)
     finally:
         await second_app.stop()
 

@@ -1,0 +1,49 @@
+"""Produce to and drain topics of the real Kafka in integration tests."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+
+from orbitwatch.kafka import kafka_client_options
+from orbitwatch.settings import Settings
+
+
+async def produce(settings: Settings, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+    """Send (key, value) records in order, each acknowledged by all replicas."""
+    producer = AIOKafkaProducer(**kafka_client_options(settings), acks="all")
+    await producer.start()
+    try:
+        for key, value in records:
+            await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def drain(
+    settings: Settings, topic: str, expect: int, quiet_s: float = 3.0, limit_s: float = 90.0
+) -> list[ConsumerRecord]:
+    """Read until ``expect`` records arrived and then nothing more for ``quiet_s``."""
+    consumer = AIOKafkaConsumer(
+        topic, **kafka_client_options(settings), auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    seen: list[ConsumerRecord] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    quiet_until = None
+    try:
+        while loop.time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            fresh = [r for records in batch.values() for r in records]
+            seen.extend(fresh)
+            if len(seen) >= expect:
+                if fresh or quiet_until is None:
+                    quiet_until = loop.time() + quiet_s
+                elif loop.time() >= quiet_until:
+                    break
+    finally:
+        await consumer.stop()
+    return seen
