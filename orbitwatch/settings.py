@@ -5,6 +5,7 @@ Defaults point at the local infrastructure that ``orbitwatch infra up`` starts.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -178,6 +179,23 @@ class Settings(BaseSettings):
     kibana_api_key: SecretStr | None = Field(None, description="Kibana API key (instead)")
     kibana_space: str | None = Field(None, description="Kibana space id (unset: default)")
     kibana_ca_file: Path | None = Field(None, description="CA bundle for Kibana TLS")
+
+    def environment(self) -> dict[str, str]:
+        """``ORBITWATCH_*`` variables that reproduce every explicitly set field in a child
+        process (a worker or connector started by a benchmark or a test), secrets included:
+        they are handed to the process, never printed."""
+        env: dict[str, str] = {}
+        dumped = self.model_dump(mode="json", include=self.model_fields_set)
+        for name, value in dumped.items():
+            raw = getattr(self, name)
+            if isinstance(raw, SecretStr):
+                value = raw.get_secret_value()
+            if value is None:
+                continue
+            env[f"ORBITWATCH_{name.upper()}"] = (
+                value if isinstance(value, str) else json.dumps(value)
+            )
+        return env
 
     @property
     def kafka_host_port(self) -> tuple[str, int]:

@@ -44,6 +44,11 @@ def create_app(settings: Settings, **overrides: Any) -> faust.App:
         "topic_partitions": settings.topic_partitions,
         "consumer_auto_offset_reset": "earliest",
         "producer_acks": -1,
+        # aiokafka keeps one open batch per partition and makes send() wait while it is
+        # full, so the 16 KiB default (a handful of articles) stalls every agent that
+        # publishes; larger batches and a short linger let one request carry hundreds.
+        "producer_max_batch_size": 512 * 1024,
+        "producer_linger": 0.005,
         "web_enabled": False,
     }
     options.update(overrides)

@@ -3,10 +3,11 @@
 Two stages, because they scale differently:
 
 1. ``classify`` runs on every partition of ``articles.raw`` (keyed by article id, so copies of
-   one article meet on one partition). It drops repeated ids, classifies, and forwards to an
-   internal single-partition topic.
+   one article meet on one partition). It drops repeated ids and classifies. Relevant
+   articles go on to an internal single-partition topic; the rest (the vast majority of a
+   news stream) are published at once as stories of their own.
 2. ``stories`` runs on that one partition: story clustering compares an article with every
-   recent story, a global decision. It costs microseconds per article, so one partition keeps
+   recent story, a global decision. Only relevant articles get here, so one partition keeps
    up with many classifying ones.
 
 Bad records never stop an agent: they go to ``articles.dlq`` with the reason in headers.
@@ -121,7 +122,19 @@ class Pipeline:
                 story_id=article.id,
                 classified_at=utc_now(),
             )
-            await self.unclustered.send(key=article.id.encode(), value=pending.to_bytes())
+            if classification.relevant:
+                await self.unclustered.send(key=article.id.encode(), value=pending.to_bytes())
+            else:
+                # Not a space event: it is its own story, and skipping the single-partition
+                # stories stage keeps that stage (and its table writes) for the few percent
+                # of articles that are events.
+                await self._publish(pending)
+
+    async def _publish(self, event: ClassifiedEvent) -> None:
+        # Keyed by story: every member of a story lands on one partition downstream, so
+        # per-story decisions (one alert per story and rule, story documents) stay local.
+        await self.classified.send(key=event.story_id.encode(), value=event.to_bytes())
+        metrics.observe_since_fetch("classified", event.article.fetched_at, event.classified_at)
 
     def _expire_first_seen(self, partition: int) -> None:
         """Forget ids older than the retention, on the partition being processed only.
@@ -160,10 +173,7 @@ class Pipeline:
             final = pending.model_copy(
                 update={"story_id": assignment.story_id, "duplicate_of": assignment.duplicate_of}
             )
-            # Keyed by story: every member of a story lands on one partition downstream, so
-            # per-story decisions (one alert per story and rule, story documents) stay local.
-            await self.classified.send(key=assignment.story_id.encode(), value=final.to_bytes())
-            metrics.observe_since_fetch("classified", final.article.fetched_at, final.classified_at)
+            await self._publish(final)
             self._since_prune += 1
             if self._since_prune >= PRUNE_EVERY:
                 self._since_prune = 0

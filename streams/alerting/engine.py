@@ -29,7 +29,7 @@ from schemas import Alert, ClassifiedEvent, Severity, Silence
 from schemas.base import Message, UtcDatetime
 from streams.alerting.build import MAX_LISTED, story_alert
 from streams.alerting.query import QueryDocument
-from streams.alerting.rules import MatchRule, RuleSet
+from streams.alerting.rules import MatchRule, RuleSet, When
 from streams.alerting.signals import CountedEvent, DigestEntry
 from streams.alerting.silences import SilenceBook
 
@@ -74,11 +74,24 @@ class StoryAlerter:
         now: datetime,
     ) -> Outcome:
         outcome = Outcome()
-        document = QueryDocument.from_event(event)
+        # Built only for a rule whose structured conditions passed and that has a query:
+        # folding an article's text costs more than every other check together.
+        document: QueryDocument | None = None
+
+        def matches(when: When) -> bool:
+            nonlocal document
+            if not when.prefilter(event):
+                return False
+            if when.query is None:
+                return True
+            if document is None:
+                document = QueryDocument.from_event(event)
+            return when.matches_query(document)
+
         rules_state = dict(state.rules) if state else {}
         changed = False
         for rule in self.rules.match:
-            if not rule.when.matches(event, document):
+            if not matches(rule.when):
                 continue
             previous = rules_state.get(rule.name)
             updated = self._decide(rule, event, previous, silences, now, outcome)
@@ -86,7 +99,7 @@ class StoryAlerter:
                 rules_state[rule.name] = updated
                 changed = True
         for aggregate in self.rules.aggregate:
-            if aggregate.counts(event) and aggregate.when.matches(event, document):
+            if aggregate.counts(event) and matches(aggregate.when):
                 outcome.counted.extend(
                     _counted(aggregate.name, group, event) for group in aggregate.groups_of(event)
                 )

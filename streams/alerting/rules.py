@@ -93,6 +93,15 @@ class When(_Strict):
         self._compiled = compile_query(self.query) if self.query else None
 
     def matches(self, event: ClassifiedEvent, document: QueryDocument | None = None) -> bool:
+        if not self.prefilter(event):
+            return False
+        return self.matches_query(document or QueryDocument.from_event(event))
+
+    def matches_query(self, document: QueryDocument) -> bool:
+        return self._compiled is None or self._compiled.matches(document)
+
+    def prefilter(self, event: ClassifiedEvent) -> bool:
+        """The structured conditions alone (cheap: no text is looked at)."""
         c, article = event.classification, event.article
         if self.relevant is not None and c.relevant != self.relevant:
             return False
@@ -114,11 +123,7 @@ class When(_Strict):
             return False
         if self.feeds and article.feed_id not in self.feeds:
             return False
-        if self.languages and (article.language or "") not in self.languages:
-            return False
-        if self._compiled is not None:
-            return self._compiled.matches(document or QueryDocument.from_event(event))
-        return True
+        return not (self.languages and (article.language or "") not in self.languages)
 
 
 class RuleBase(_Strict):

@@ -40,6 +40,7 @@ def _event(
     severity: Severity = Severity.high,
     duplicate_of: str | None = None,
     feed: str = "wire-a",
+    relevant: bool = True,
 ) -> ClassifiedEvent:
     return ClassifiedEvent(
         article=Article(
@@ -53,7 +54,7 @@ def _event(
             fetched_at=at,
         ),
         classification=Classification(
-            relevant=True,
+            relevant=relevant,
             relation=Relation.cooperation,
             actors=actors,
             event_types=types,
@@ -93,6 +94,17 @@ ASAT = _event(
     ["RU"],
     [EventType.counterspace],
 )
+# Not a space event: indexed as an event, but it gets no story document.
+WEATHER = _event(
+    "weather-1",
+    "weather-1",
+    "Storm warning for the coast",
+    NOV,
+    [],
+    [],
+    severity=Severity.low,
+    relevant=False,
+)
 
 
 async def _produce(settings: Settings, records: list[tuple[bytes, bytes]]) -> None:
@@ -127,10 +139,12 @@ async def test_worker_indexes_events_and_stories_and_replays_change_nothing(
     app, _ = build_worker_app(settings)
     await app.start()
     try:
-        await _produce(settings, [_record(LUNAR), _record(LUNAR_2), _record(ASAT)])
+        await _produce(
+            settings, [_record(LUNAR), _record(LUNAR_2), _record(ASAT), _record(WEATHER)]
+        )
         await _wait_for(
             lambda: (
-                _count(es_client, names.events_alias) == 3
+                _count(es_client, names.events_alias) == 4
                 and _count(es_client, names.stories_alias) == 2
             )
         )
@@ -140,8 +154,8 @@ async def test_worker_indexes_events_and_stories_and_replays_change_nothing(
     finally:
         await app.stop()
 
-    assert _count(es_client, names.events_alias) == 3
-    assert _count(es_client, names.stories_alias) == 2
+    assert _count(es_client, names.events_alias) == 4
+    assert _count(es_client, names.stories_alias) == 2  # none for the irrelevant event
 
     doc = es_client.get(index=names.events_index(NOV), id="lunar-1").body["_source"]
     assert doc["actor_pairs"] == ["CN-RU"]

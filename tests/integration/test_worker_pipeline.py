@@ -51,6 +51,12 @@ LAUNCH = _article(
     "Falcon 9 lifts off with 23 Starlink satellites",
     "SpaceX launched another batch of its broadband satellites from Cape Canaveral on Monday.",
 )
+LAUNCH_COPY = _article(
+    "launch-2",
+    "wire-b",
+    "Falcon 9 lifts off with 23 Starlink satellites",
+    "SpaceX launched another batch of its broadband satellites from Cape Canaveral on Monday.",
+)
 
 
 async def test_worker_dedupes_clusters_and_dead_letters(isolated_settings: Settings) -> None:
@@ -67,23 +73,26 @@ async def test_worker_dedupes_clusters_and_dead_letters(isolated_settings: Setti
                 (b"lunar-1", LUNAR.to_bytes()),  # the same article delivered twice
                 (b"lunar-2", LUNAR_COPY.to_bytes()),
                 (b"launch-1", LAUNCH.to_bytes()),
+                (b"launch-2", LAUNCH_COPY.to_bytes()),
                 (b"junk", b"{this is not json"),
                 (b"wrong", b'{"id": "x", "title": 5}'),
             ],
         )
-        events = await drain(settings, settings.topic_events_classified, expect=3)
+        events = await drain(settings, settings.topic_events_classified, expect=4)
         dead = await drain(settings, settings.topic_articles_dlq, expect=2, quiet_s=1.0)
     finally:
         await app.stop()
 
     parsed = [ClassifiedEvent.from_bytes(r.value) for r in events]
     by_id = {e.article.id: e for e in parsed}
-    assert sorted(e.article.id for e in parsed) == ["launch-1", "lunar-1", "lunar-2"]
+    assert sorted(e.article.id for e in parsed) == ["launch-1", "launch-2", "lunar-1", "lunar-2"]
     assert by_id["lunar-2"].story_id == by_id["lunar-1"].story_id == "lunar-1"
     assert by_id["lunar-2"].duplicate_of == "lunar-1"
     assert by_id["lunar-1"].classification.relevant
     assert not by_id["launch-1"].classification.relevant
+    # Stories are for space events: an irrelevant copy skips clustering, its own story.
     assert by_id["launch-1"].story_id == "launch-1"
+    assert (by_id["launch-2"].story_id, by_id["launch-2"].duplicate_of) == ("launch-2", None)
 
     reasons = sorted(dict(r.headers)[HEADER_ERROR_TYPE].decode() for r in dead)
     assert reasons == ["invalid_json", "schema"]
