@@ -28,6 +28,7 @@ from streams.classifier import Classifier
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = PROJECT_ROOT.parent / "shared" / "data" / "labeled-dev.jsonl"
 HOLDOUT_SET = PROJECT_ROOT / "tests" / "data" / "holdout-synthetic.jsonl"
+OUT = PROJECT_ROOT / "benchmarks" / "out" / "classifier.json"
 
 BASELINE = re.compile(
     r"\b(space|satellite|rocket|launch|orbit|moon|lunar|mars|astronaut|cosmonaut|nasa|"
@@ -130,6 +131,19 @@ def main() -> None:
     print(f"classifier:      {ours:10,.0f} articles/s (one core, CPU time; rounds {spread})")
     print(f"keyword baseline:{naive:10,.0f} articles/s (one core, CPU time)")
     print(f"ratio classifier/baseline: {ours / naive:.3f} (median of {args.rounds} rounds each)")
+    report = {
+        "input": origin,
+        "average_chars": round(average_chars),
+        "build_seconds": round(build_seconds, 2),
+        "pinned": pinned,
+        "articles_per_second": round(ours),
+        "rounds": [round(r) for r in ours_rounds],
+        "keyword_baseline_per_second": round(naive),
+        "ratio_to_baseline": round(ours / naive, 3),
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(report, indent=2))
+    print(f"report: {OUT}")
 
 
 if __name__ == "__main__":

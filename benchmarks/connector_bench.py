@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import random
@@ -35,7 +36,7 @@ from connectors.demo.server import DemoFeedServer
 from connectors.feedlist import FeedConfig
 from connectors.producer import DeliveryFailed, KafkaSink
 from connectors.runner import Connector, ConnectorOptions
-from orbitwatch.settings import Settings, get_settings
+from orbitwatch.settings import PROJECT_ROOT, Settings, get_settings
 from schemas import Article, FeedHealth, FeedState
 
 WORDS = [
@@ -135,6 +136,9 @@ class CountingSink:
 
     async def send_health(self, feed_id: str, health: FeedHealth) -> None:
         pass
+
+
+OUT = PROJECT_ROOT / "benchmarks" / "out" / "connector.json"
 
 
 @dataclass
@@ -255,6 +259,16 @@ def _mb(kilobytes: int) -> float:
     return kilobytes / 1024  # ru_maxrss is in KiB on Linux
 
 
+def _round_figures(stats: RoundStats) -> dict[str, float]:
+    return {
+        "seconds": round(stats.seconds, 2),
+        "feeds_per_minute": round(stats.feeds_per_minute),
+        "articles_per_second": round(stats.articles_per_second),
+        "not_modified_share": round(stats.not_modified / stats.feeds, 3),
+        "failed": stats.failed,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=500)
@@ -320,6 +334,22 @@ def main() -> None:
             f"{stats[0].articles_per_second / base[0].articles_per_second:.1f}x "
             "(the baseline counts every entry every round; the connector only new ones)"
         )
+        report = {
+            "feeds": args.feeds,
+            "items_per_feed": args.items,
+            "latency_ms": args.latency * 1000,
+            "mode": mode,
+            "rounds": [_round_figures(s) for s in stats],
+            "baseline_rounds": [_round_figures(s) for s in base],
+            "ratio_feeds_per_minute_round_1": round(cold, 2),
+            "peak_rss_mib": {
+                "connector": round(_mb(peak_self)),
+                "largest_parser_worker": round(_mb(peak_workers)),
+            },
+        }
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(json.dumps(report, indent=2))
+        print(f"report: {OUT}")
     finally:
         ours.send("stop")
         server.join(timeout=10)
