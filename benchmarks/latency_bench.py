@@ -1,15 +1,15 @@
 """End-to-end latency benchmark: articles.raw -> worker -> alerts topic and Elasticsearch.
 
-    .venv/bin/python benchmarks/latency_bench.py [--rates 50] [--seconds 30]
+    .venv/bin/python -m benchmarks.latency_bench [--rates 50] [--seconds 30]
 
 Uses its own topics, index prefix and consumer group on the local Kafka and Elasticsearch
 (``bench-<random>``), all removed at the end. The worker runs as a separate process
 (``orbitwatch worker``, configured through ``ORBITWATCH_*`` variables), as in production, so
 the benchmark's own producer and pollers do not share its CPU or event loop.
 
-For each rate, articles (en/ru/zh, about 40% relevant, built from templates and the demo
-feeds' items with fresh ids) are produced to articles.raw at a fixed rate. For every
-relevant article it records the time from its produce call to
+For each rate, articles (``benchmarks/articles.py``: en/ru/zh, about 40% relevant) are
+produced to articles.raw at a fixed rate. For every relevant article it records the time from
+its produce call to
 
 - its alert arriving on the alerts topic (matched by story id / triggering article id), and
 - its event being found by ``_search`` on the events alias, polled every 100 ms *without*
@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -46,140 +45,16 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import Elasticsearch
 
+from benchmarks.articles import ArticleFactory, Sent, produce_at_rate
 from orbitwatch.elastic import make_client
 from orbitwatch.indices.names import IndexNames
 from orbitwatch.kafka import TopicSpec, ensure_topics, kafka_client_options, pipeline_topics
 from orbitwatch.settings import Settings, get_settings
-from schemas import Alert, Article, utc_now
+from schemas import Alert
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out" / "latency.json"
 STORY_WINDOW_S = 60
-RELEVANT_SPACING = timedelta(minutes=2)
-
-CITIES = ["Kazan", "Harbin", "Vladivostok", "Wenchang", "Baikonur", "Xichang", "Novosibirsk"]
-YEARS = ["2031", "2033", "2034", "2035", "2036"]
-
-# (language, relevant, title, summary); {city}, {year}, {n} are filled in per article.
-TEMPLATES: list[tuple[str, bool, str, str]] = [
-    (
-        "en",
-        True,
-        "Russia and China agree to build a nuclear reactor on the Moon by {year}",
-        "Roscosmos and CNSA officials said in {city} the joint reactor will power the "
-        "International Lunar Research Station; {n} engineers are assigned to the project.",
-    ),
-    (
-        "en",
-        True,
-        "Russian anti-satellite missile test creates {n} pieces of debris",
-        "Tracking networks counted fragments after a direct-ascent ASAT interceptor launched "
-        "near {city} destroyed a defunct satellite in {year}.",
-    ),
-    (
-        "en",
-        True,
-        "China and Russia sign deal to host GLONASS and BeiDou ground stations in {city}",
-        "Roscosmos and the China Satellite Navigation Office agreed on {n} reciprocal "
-        "monitoring stations to be completed by {year}.",
-    ),
-    (
-        "ru",
-        True,
-        "Россия и Китай построят атомную электростанцию на Луне к {year} году",
-        "Роскосмос и CNSA заявили в городе {city}, что реактор обеспечит энергией "
-        "Международную научную лунную станцию; в проекте {n} специалистов.",
-    ),
-    (
-        "ru",
-        True,
-        "Россия провела испытание противоспутниковой ракеты: {n} обломков на орбите",
-        "После испытания у города {city} на орбите образовалось облако обломков ({year}).",
-    ),
-    (
-        "zh",
-        True,
-        "中俄将在月球建设核电站 {year}年前为国际月球科研站供电",
-        "俄罗斯国家航天集团与中国国家航天局在{city}表示，双方将建成核反应堆，参与人员{n}名。",
-    ),
-    (
-        "zh",
-        True,
-        "中俄签署北斗与格洛纳斯地面站互设协议 {city}",
-        "中国卫星导航系统管理办公室与俄罗斯国家航天集团签署协议，互设{n}个监测站（{year}年）。",
-    ),
-    (
-        "en",
-        False,
-        "Falcon 9 lifts another batch of {n} Starlink satellites to orbit",
-        "A routine commercial launch from Cape Canaveral; the first stage landed on a drone "
-        "ship for its {n}th flight.",
-    ),
-    (
-        "en",
-        False,
-        "Space telescope captures a spiral galaxy {n} million light-years away",
-        "The new image shows dust lanes and star-forming regions; astronomers in {city} "
-        "processed the data.",
-    ),
-    (
-        "en",
-        False,
-        "City council in {city} approves new bike lanes for {year}",
-        "The plan adds {n} kilometres of protected lanes downtown.",
-    ),
-    (
-        "ru",
-        False,
-        "«Газпром» и CNPC обсудили увеличение поставок газа в Китай на {n}%",
-        "Стороны обсудили график поставок по газопроводу «Сила Сибири» до {year} года.",
-    ),
-    (
-        "ru",
-        False,
-        "В городе {city} открылась выставка современного искусства",
-        "Экспозиция включает {n} работ молодых художников.",
-    ),
-    (
-        "zh",
-        False,
-        "商业火箭成功发射一颗遥感卫星 编号{n}",
-        "一家民营航天企业的运载火箭从酒泉卫星发射中心升空，将商业遥感卫星送入预定轨道。",
-    ),
-    (
-        "zh",
-        False,
-        "中俄天然气合作签署新的长期供应合同",
-        "双方能源企业就东线天然气管道增加供应量{n}%达成一致。",
-    ),
-]
-
-
-def demo_templates() -> list[tuple[str, bool, str, str]]:
-    """The demo feeds' items as extra templates (relevance as the demo's classifier has it)."""
-    import feedparser
-
-    from connectors.demo.server import demo_documents
-
-    relevant_words = ("Moon", "Луне", "anti-satellite", "GLONASS", "ГЛОНАСС", "北斗")
-    languages = {"orbital-herald": "en", "kosmos-vestnik": "ru", "tiangong-daily": "zh"}
-    out = []
-    for name, body in demo_documents().items():
-        for entry in feedparser.parse(body).entries:
-            title = str(entry.get("title", ""))
-            summary = str(entry.get("summary", ""))
-            relevant = any(w in title for w in relevant_words)
-            out.append((languages[name], relevant, title, summary))
-    return out
-
-
-@dataclass
-class Sent:
-    article_id: str
-    relevant: bool
-    sent_at: float
-    alerted_at: float | None = None
-    searchable_at: float | None = None
 
 
 @dataclass
@@ -194,49 +69,6 @@ class RateResult:
     alert_p50_first_last_fifth: tuple[float | None, float | None] = (None, None)
     missing_alerts: int = 0
     missing_search: int = 0
-
-
-class ArticleFactory:
-    def __init__(self, run: str, seed: int = 7) -> None:
-        self.run = run
-        self.random = random.Random(seed)
-        self.templates = TEMPLATES + demo_templates()
-        self.relevant = [t for t in self.templates if t[1]]
-        self.irrelevant = [t for t in self.templates if not t[1]]
-        self.count = 0
-        self.relevant_count = 0
-        # Relevant articles are spaced RELEVANT_SPACING apart, ending near now.
-        self.base = utc_now() - RELEVANT_SPACING * 20_000
-
-    def make(self, relevant_share: float = 0.4) -> tuple[Article, bool]:
-        self.count += 1
-        relevant = self.random.random() < relevant_share
-        language, _, title, summary = self.random.choice(
-            self.relevant if relevant else self.irrelevant
-        )
-        fill = {
-            "city": self.random.choice(CITIES),
-            "year": self.random.choice(YEARS),
-            "n": str(self.random.randint(2, 999)),
-        }
-        now = utc_now()
-        if relevant:
-            self.relevant_count += 1
-            published = self.base + RELEVANT_SPACING * self.relevant_count
-        else:
-            published = now
-        article_id = f"{self.run}-{self.count:06d}"
-        article = Article(
-            id=article_id,
-            feed_id=f"bench-{language}",
-            url=f"https://bench.example/{article_id}",
-            title=title.format(**fill),
-            summary=summary.format(**fill),
-            language=language,
-            published_at=published,
-            fetched_at=now,
-        )
-        return article, relevant
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -380,37 +212,6 @@ async def assigned_consumer(settings: Settings, topic: str, reset: str) -> AIOKa
     for tp in consumer.assignment():
         await consumer.position(tp)  # resolve "latest" now, before anything is produced
     return consumer
-
-
-async def produce_at_rate(
-    settings: Settings,
-    topic: str,
-    rate: int,
-    seconds: float,
-    factory: ArticleFactory,
-    on_sent: Any,
-) -> float:
-    """Produce ``rate * seconds`` articles on a fixed schedule; returns the achieved rate."""
-    producer = AIOKafkaProducer(**kafka_client_options(settings), acks="all", linger_ms=0)
-    await producer.start()
-    total = int(rate * seconds)
-    start = time.perf_counter()
-    try:
-        for i in range(total):
-            target = start + i / rate
-            delay = target - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            article, relevant = factory.make()
-            value = article.to_bytes()
-            sent_at = time.perf_counter()
-            await producer.send(topic, value=value, key=article.id.encode())
-            on_sent(Sent(article.id, relevant, sent_at))
-        await producer.flush()
-    finally:
-        await producer.stop()
-    elapsed = time.perf_counter() - start
-    return total / elapsed if elapsed else 0.0
 
 
 async def baseline(

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -197,47 +197,58 @@ def orbitwatch_worker(
     memory: PeakMemory,
     limit_s: float,
     metrics_port: int = 0,
+    processes: int = 1,
 ) -> dict[str, Any]:
+    """``processes`` workers in one consumer group (how orbitwatch scales out)."""
     names = IndexNames(settings.index_prefix)
-    log = Path(settings.data_dir) / "worker.log"
-    env = {
-        **_inherited_env(),
-        **settings.environment(),
-        "ORBITWATCH_METRICS_PORT": str(metrics_port),
-    }
     started = time.perf_counter()
-    with log.open("wb") as sink:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "orbitwatch.cli", "worker"],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    print(f"worker pid {worker.pid}, log {log}", flush=True)
-    memory.watch("worker", lambda: worker.pid if worker.poll() is None else None)
+    workers: list[subprocess.Popen[bytes]] = []
+    for n in range(processes):
+        own = settings.model_copy(update={"data_dir": Path(settings.data_dir) / f"w{n}"})
+        own.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            **_inherited_env(),
+            **own.environment(),
+            "ORBITWATCH_METRICS_PORT": str(metrics_port + n if metrics_port else 0),
+        }
+        log = own.data_dir / "worker.log"
+        with log.open("wb") as sink:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "orbitwatch.cli", "worker"],
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        workers.append(worker)
+        print(f"worker pid {worker.pid}, log {log}", flush=True)
+        memory.watch(f"worker_{n + 1}", _live_pid(worker))
     first_at: float | None = None
     first_count = 0
     indexed = 0
     try:
         while time.perf_counter() - started < limit_s:
             time.sleep(0.5)
-            if worker.poll() is not None:
-                raise RuntimeError(f"the worker exited ({worker.returncode}); see {log}")
+            for worker in workers:
+                if worker.poll() is not None:
+                    raise RuntimeError(f"a worker exited ({worker.returncode}); see its log")
             indexed = _count(es, names)
             if indexed and first_at is None:
                 first_at, first_count = time.perf_counter(), indexed
             if indexed >= count:
                 break
     finally:
-        worker.terminate()
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
     done = time.perf_counter()
     total = done - started
     steady = done - first_at if first_at else 0.0
     return {
+        "processes": processes,
         "articles": indexed,
         "seconds": round(total, 2),
         "per_second": _rate(indexed, total),
@@ -245,6 +256,10 @@ def orbitwatch_worker(
         "per_second_after_first": _rate(indexed - first_count, steady),
         "complete": indexed >= count,
     }
+
+
+def _live_pid(process: subprocess.Popen[bytes]) -> Callable[[], int | None]:
+    return lambda: process.pid if process.poll() is None else None
 
 
 def _inherited_env() -> dict[str, str]:
@@ -263,6 +278,7 @@ def run(
     limit_s: float = 600,
     baselines: bool = True,
     metrics_port: int = 0,
+    processes: int = 1,
 ) -> dict[str, Any]:
     run_id = f"bench-{uuid.uuid4().hex[:8]}"
     workdir = Path(tempfile.mkdtemp(prefix=f"{run_id}-"))
@@ -299,7 +315,9 @@ def run(
         print("(a) raw aiokafka consume ...", flush=True)
         report["raw_consume"] = asyncio.run(raw_consume(settings, count))
         print("orbitwatch worker ...", flush=True)
-        report["orbitwatch"] = orbitwatch_worker(settings, es, count, memory, limit_s, metrics_port)
+        report["orbitwatch"] = orbitwatch_worker(
+            settings, es, count, memory, limit_s, metrics_port, processes
+        )
         if not baselines:
             return report
         print("(c) hand-written consume -> classify -> bulk loop ...", flush=True)
@@ -365,6 +383,9 @@ def main() -> None:
     parser.add_argument(
         "--metrics-port", type=int, default=0, help="expose the worker's /metrics here"
     )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="worker processes in one consumer group"
+    )
     args = parser.parse_args()
     report = run(
         get_settings(),
@@ -373,6 +394,7 @@ def main() -> None:
         args.limit,
         baselines=not args.no_baselines,
         metrics_port=args.metrics_port,
+        processes=args.processes,
     )
     print_report(report)
     OUT.parent.mkdir(parents=True, exist_ok=True)
