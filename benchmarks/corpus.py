@@ -41,9 +41,10 @@ class Seed:
     title: str
     text: str
     relevant: bool
+    filler: bool = False  # general news, fit to pad other articles with
 
 
-def _feed_seeds(documents: dict[str, bytes], relevant: bool | None) -> list[Seed]:
+def _feed_seeds(documents: dict[str, bytes], relevant: bool, filler: bool) -> list[Seed]:
     seeds: list[Seed] = []
     for name, body in sorted(documents.items()):
         try:
@@ -68,10 +69,10 @@ def load_seeds() -> tuple[list[Seed], list[str]]:
         row = json.loads(line)
         seeds.append(Seed(row["lang"], row["title"], row["text"], row["label"]["relevant"]))
     # The demo feeds are mostly relevant stories; mark them so the mix stays controlled.
-    seeds += _feed_seeds(demo_documents(), relevant=True)
+    seeds += _feed_seeds(demo_documents(), relevant=True, filler=False)
     if SHARED_FEEDS.is_dir():
         real = {p.name: p.read_bytes() for p in SHARED_FEEDS.iterdir() if p.suffix != ".tsv"}
-        seeds += _feed_seeds(real, relevant=False)
+        seeds += _feed_seeds(real, relevant=False, filler=True)
         sources.append("../shared/data/feeds (real news, read at run time)")
     return seeds, sources
 
@@ -83,17 +84,20 @@ def generate(
     rng = random.Random(seed)
     seeds, _ = load_seeds()
     relevant = [s for s in seeds if s.relevant]
+    # Padding comes from general news only: two hard negatives glued together (one naming
+    # states, one about space) would read as a relevant article that nobody wrote.
     by_language: dict[str, list[Seed]] = defaultdict(list)
     for s in seeds:
-        if not s.relevant:
+        if s.filler:
             by_language[s.language].append(s)
     background = [s for s in seeds if not s.relevant]
     now = utc_now()
     articles: list[Article] = []
     for n in range(count):
         base = rng.choice(relevant if rng.random() < relevant_share else background)
-        pool = by_language.get(base.language) or background
-        extra = [rng.choice(pool).text for _ in range(rng.choice((0, 0, 1, 2, 3, 5, 8)))]
+        pool = by_language.get(base.language, [])
+        extras = rng.choice((0, 0, 1, 2, 3, 5, 8)) if pool else 0
+        extra = [rng.choice(pool).text for _ in range(extras)]
         body = "\n\n".join([base.text, *extra])
         fetched = now - timedelta(seconds=rng.uniform(0, 86_400))
         articles.append(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -101,6 +101,11 @@ class Connector:
         )
         self._rng = random.Random(seed)
         self._next_due: dict[str, float] = {feed.id: 0.0 for feed in self.feeds}
+        # Feeds whose poll has not been rescheduled yet, and the round that owns each. Rounds
+        # overlap: a feed that finished is polled again on its own schedule, even while a
+        # round it belonged to is still waiting for a slow feed.
+        self._in_flight: dict[str, RoundReport] = {}
+        self._released = asyncio.Event()
         self._outage_rounds = 0
         self._stopping = asyncio.Event()
         self._commits: set[asyncio.Task[None]] = set()
@@ -131,12 +136,28 @@ class Connector:
 
     def due_feeds(self) -> list[FeedConfig]:
         now = time.monotonic()
-        return [feed for feed in self.feeds if self._next_due[feed.id] <= now]
+        return [
+            feed
+            for feed in self.feeds
+            if feed.id not in self._in_flight and self._next_due[feed.id] <= now
+        ]
 
     def seconds_until_next_due(self) -> float:
-        if not self._next_due:
-            return 3600.0
-        return max(0.0, min(self._next_due.values()) - time.monotonic())
+        waiting = [due for fid, due in self._next_due.items() if fid not in self._in_flight]
+        if not waiting:
+            return 3600.0  # everything is in flight: a released feed wakes the loop
+        return max(0.0, min(waiting) - time.monotonic())
+
+    def _claim(self, feeds: Sequence[FeedConfig], report: RoundReport) -> None:
+        for feed in feeds:
+            self._in_flight[feed.id] = report
+
+    def _release(self, feed_ids: Iterable[str], report: RoundReport) -> None:
+        # Only the owner releases: the feed may already be in flight again in a later round.
+        for feed_id in feed_ids:
+            if self._in_flight.get(feed_id) is report:
+                del self._in_flight[feed_id]
+        self._released.set()
 
     def _schedule(self, feed: FeedConfig, delay: float) -> datetime:
         self._next_due[feed.id] = time.monotonic() + delay
@@ -148,9 +169,18 @@ class Connector:
         """Poll ``feeds`` (default: all) concurrently, commit, and account for failures."""
         feeds = self.feeds if feeds is None else feeds
         report = RoundReport()
-        results = await self.limiter.run(feeds, lambda f: f.host, lambda f: self._poll(f, report))
-        report.results = [r for r in results if r is not None]
-        await self._account_failures(report)
+        self._claim(feeds, report)
+        return await self._poll_claimed(feeds, report)
+
+    async def _poll_claimed(self, feeds: Sequence[FeedConfig], report: RoundReport) -> RoundReport:
+        try:
+            results = await self.limiter.run(
+                feeds, lambda f: f.host, lambda f: self._poll(f, report)
+            )
+            report.results = [r for r in results if r is not None]
+            await self._account_failures(report)
+        finally:
+            self._release([feed.id for feed in feeds], report)
         return report
 
     async def _poll(self, feed: FeedConfig, report: RoundReport) -> PollResult | None:
@@ -166,6 +196,9 @@ class Connector:
             # Shielded: once articles are on their way, the state write must follow even
             # if shutdown cancels the poll; otherwise a restart would emit them again.
             await asyncio.shield(self._track(self._commit_success(result, report)))
+            # Rescheduled: free to be polled again without waiting for the round's slowest
+            # feed. (Failures are rescheduled when the round is accounted for.)
+            self._release([feed.id], report)
         return result
 
     def _track(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -251,29 +284,46 @@ class Connector:
     # --- forever --------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll feeds as they fall due until ``stop`` is set, then finish gracefully."""
+        """Poll feeds as they fall due until ``stop`` is set, then finish gracefully.
+
+        A round is started for whatever is due, without waiting for the previous round to
+        end: a feed that hangs until its timeout must not hold up the next polls of the
+        feeds that answered (they are never in two rounds at once).
+        """
         self.resume_schedule()
         stop_waiter = asyncio.create_task(stop.wait())
+        rounds: set[asyncio.Task[RoundReport]] = set()
         try:
             while not stop.is_set():
+                # Cleared before looking: a feed released from here on wakes the wait below.
+                self._released.clear()
                 due = self.due_feeds()
-                if not due:
-                    await asyncio.wait({stop_waiter}, timeout=self.seconds_until_next_due())
-                    continue
-                round_task = asyncio.create_task(self.poll_round(due))
-                await asyncio.wait({round_task, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
-                if not round_task.done():
-                    await self._finish_round(round_task)
-                else:
-                    round_task.result()  # re-raises a bug in the round instead of looping on it
+                if due:
+                    report = RoundReport()
+                    self._claim(due, report)
+                    rounds.add(asyncio.create_task(self._poll_claimed(due, report)))
+                released = asyncio.create_task(self._released.wait())
+                try:
+                    done, _ = await asyncio.wait(
+                        {stop_waiter, released, *rounds},
+                        timeout=self.seconds_until_next_due(),
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                finally:
+                    released.cancel()
+                for task in done & rounds:
+                    rounds.discard(task)
+                    task.result()  # re-raises a bug in a round instead of looping on it
         finally:
             stop_waiter.cancel()
+            if rounds:
+                await self._finish_rounds(rounds)
             await self._drain_commits()
 
-    async def _finish_round(self, round_task: asyncio.Task[RoundReport]) -> None:
+    async def _finish_rounds(self, rounds: set[asyncio.Task[RoundReport]]) -> None:
         self._stopping.set()
         log.info("stopping: letting polls in flight finish", grace=self.options.shutdown_grace)
-        done, _ = await asyncio.wait({round_task}, timeout=self.options.shutdown_grace)
-        if not done:
-            round_task.cancel()
-            await asyncio.gather(round_task, return_exceptions=True)
+        _, pending = await asyncio.wait(rounds, timeout=self.options.shutdown_grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*rounds, return_exceptions=True)

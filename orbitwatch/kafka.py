@@ -51,14 +51,22 @@ def build_ssl_context(settings: Settings) -> ssl.SSLContext:
     return context
 
 
+# Room for any raw record plus what the pipeline adds to it; the worker's producer may send
+# requests this large (faust's producer_max_request_size).
+DOWNSTREAM_RECORD_BYTES = 2 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     name: str
     partitions: int
     compacted: bool = False
+    max_record_bytes: int | None = None  # None: the broker's default (about 1 MiB)
 
     def to_new_topic(self) -> NewTopic:
         configs = {"cleanup.policy": "compact"} if self.compacted else {}
+        if self.max_record_bytes is not None:
+            configs["max.message.bytes"] = str(self.max_record_bytes)
         return NewTopic(self.name, self.partitions, 1, topic_configs=configs)
 
 
@@ -82,11 +90,14 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[
 def pipeline_topics(settings: Settings) -> list[TopicSpec]:
     """Every topic the pipeline uses, with its partitioning and cleanup policy."""
     p = settings.topic_partitions
+    # A raw record the broker accepted (up to about 1 MiB) must fit downstream too: as a
+    # classified event (article + classification) or as a dead letter (bytes + headers).
+    wide = DOWNSTREAM_RECORD_BYTES
     return [
         TopicSpec(settings.topic_articles_raw, p),
-        TopicSpec(settings.topic_articles_dlq, 1),
-        TopicSpec(settings.topic_events_classified, p),
-        TopicSpec(settings.topic_events_dlq, 1),
+        TopicSpec(settings.topic_articles_dlq, 1, max_record_bytes=wide),
+        TopicSpec(settings.topic_events_classified, p, max_record_bytes=wide),
+        TopicSpec(settings.topic_events_dlq, 1, max_record_bytes=wide),
         TopicSpec(settings.topic_alerts, 1),
         TopicSpec(settings.topic_alerts_dlq, 1),
         TopicSpec(settings.topic_alert_silences, 1, compacted=True),

@@ -24,10 +24,12 @@ from aiokafka.partitioner import murmur2
 from faust.types import EventT, StreamT
 
 from orbitwatch.errors import InvalidMessage
+from orbitwatch.kafka import DOWNSTREAM_RECORD_BYTES
 from orbitwatch.settings import Settings
 from schemas import Article, Classification, ClassifiedEvent, utc_now
 from streams import metrics
 from streams.deadletter import dead_letter_headers, error_type
+from streams.sinks.retry import Backoff, retry_forever
 from streams.stories import StoryIndex
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class Pipeline:
             internal=True,
             key_serializer="raw",
             value_serializer="raw",
+            config={"max.message.bytes": str(DOWNSTREAM_RECORD_BYTES)},
         )
         self.classified = app.topic(
             settings.topic_events_classified, key_serializer="raw", value_serializer="raw"
@@ -87,11 +90,17 @@ class Pipeline:
             event.message.offset,
             exc,
         )
-        await self.dlq.send(
-            key=event.message.key,
-            value=event.message.value,
-            headers=dead_letter_headers(event, exc),
-        )
+        headers = dead_letter_headers(event, exc)
+
+        async def deliver() -> None:
+            delivery = await self.dlq.send(
+                key=event.message.key, value=event.message.value, headers=headers
+            )
+            await delivery
+
+        # Waited for: the record's offset is committed once this agent moves on, so a dead
+        # letter Kafka did not take would be lost without a trace.
+        await retry_forever(deliver, Backoff(initial=0.5, maximum=10.0))
 
     async def _classify_agent(self, stream: StreamT[bytes]) -> None:
         async for event in stream.events():

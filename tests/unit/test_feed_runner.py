@@ -8,14 +8,17 @@ failures.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
 
 from connectors.demo.server import DemoFeedServer
 from connectors.feedlist import FeedConfig
+from connectors.fetch import FetchLimits
 from connectors.producer import DeliveryFailed
 from connectors.runner import Connector, ConnectorOptions
 from connectors.schedule import BackoffPolicy
@@ -209,6 +212,75 @@ async def test_run_stops_gracefully_on_the_stop_event(server: DemoFeedServer) ->
             await asyncio.sleep(0.05)
         stop.set()
         await asyncio.wait_for(task, timeout=5)
+    assert len(sink.articles) == DEMO_ARTICLES
+
+
+async def _eventually(condition: Callable[[], bool], limit_s: float) -> bool:
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
+async def test_a_hanging_feed_does_not_hold_up_the_next_polls_of_the_others(
+    server: DemoFeedServer,
+) -> None:
+    """Regression: rounds ran one after another, so one feed that kept the connection open
+    until the read timeout delayed every other feed's next poll by as long."""
+    connected = asyncio.Event()
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        await reader.read()  # until the connector gives up and closes
+        writer.close()
+
+    hanging = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = hanging.sockets[0].getsockname()[1]
+    feeds = [
+        *server.feed_configs(poll_interval=1.0),
+        FeedConfig(id="hangs", name="hangs", url=f"http://127.0.0.1:{port}/", allow_private=True),
+    ]
+    options = dataclasses.replace(
+        OPTIONS, fetch=FetchLimits(read_timeout=30.0, total_timeout=30.0), shutdown_grace=0.2
+    )
+    sink = RecordingSink()
+    stop = asyncio.Event()
+    try:
+        async with Connector(feeds, sink, options=options) as connector:
+            task = asyncio.create_task(connector.run(stop))
+            assert await _eventually(
+                lambda: len(sink.articles) == DEMO_ARTICLES and connected.is_set(), 5.0
+            )
+            server.add_entry(
+                "orbital-herald",
+                title="Second ASAT test reported",
+                link="https://orbital-herald.example/news/asat-2",
+                summary="Debris tracked in low orbit.",
+            )
+            # Due again one second after its last poll; the hanging feed has 30 s to go.
+            arrived = await _eventually(lambda: len(sink.articles) == DEMO_ARTICLES + 1, 5.0)
+            stop.set()
+            await asyncio.wait_for(task, timeout=5)
+    finally:
+        hanging.close()
+    assert arrived, "the new entry waited for the hanging feed"
+    assert sink.articles[-1].url == "https://orbital-herald.example/news/asat-2"
+
+
+async def test_a_feed_is_never_polled_twice_at_once(server: DemoFeedServer) -> None:
+    """Rounds overlap, so a feed still in flight must not be started again by a later one."""
+    server.latency = 1.5  # every answer takes longer than the poll interval
+    sink = RecordingSink()
+    stop = asyncio.Event()
+    async with Connector(server.feed_configs(poll_interval=1.0), sink, options=OPTIONS) as conn:
+        task = asyncio.create_task(conn.run(stop))
+        await asyncio.sleep(4.0)
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+    # 4 s of polls that each take 1.5 s and are due 1 s after the last one ended: 2 each.
+    assert all(hits <= 2 for hits in server.hits.values()), server.hits
     assert len(sink.articles) == DEMO_ARTICLES
 
 
