@@ -1,0 +1,297 @@
+"""Renders docs/benchmarks.md from the combined report of ``benchmarks.run_all``.
+
+Every figure on the page comes from the report; the prose around it explains how each
+number was measured and what limits it, and stays true whatever the numbers are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+Report = dict[str, Any]
+
+
+def _n(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _row(*cells: object) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _table(header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> list[str]:
+    lines = [_row(*header), _row(*("---" for _ in header))]
+    lines += [_row(*r) for r in rows]
+    return lines
+
+
+def _met(ok: bool | None) -> str:
+    return "met" if ok else "**missed**" if ok is not None else "not measured"
+
+
+def _failed(report: Report | None) -> bool:
+    return not report or bool(report.get("failed"))
+
+
+def _targets(reports: dict[str, Report], total_seconds: float) -> list[str]:
+    throughput = reports.get("throughput") or {}
+    latency = reports.get("latency") or {}
+    ours = (throughput.get("orbitwatch") or {}).get("per_second")
+    ratio = (throughput.get("ratios") or {}).get("orbitwatch_vs_hand_loop")
+    p99 = latency_p99_at(latency, 50)
+    rows = [
+        (
+            "throughput articles.raw -> indexed",
+            ">= 2,000 articles/s",
+            _n(ours),
+            _met(ours >= 2000 if ours is not None else None),
+        ),
+        (
+            "... relative to the hand-written loop (c)",
+            ">= 0.7",
+            _n(ratio, 2),
+            _met(ratio >= 0.7 if ratio is not None else None),
+        ),
+        (
+            "p99 arrival -> alert at 50 articles/s",
+            "< 1,000 ms",
+            _n(p99),
+            _met(p99 < 1000 if p99 is not None else None),
+        ),
+        (
+            "whole benchmark run",
+            "< 15 min",
+            f"{total_seconds / 60:.1f} min",
+            _met(total_seconds < 900),
+        ),
+    ]
+    return _table(("target", "goal", "measured", ""), rows)
+
+
+def latency_p99_at(latency: Report, rate: int) -> float | None:
+    for entry in latency.get("rates", []):
+        if entry.get("rate") == rate:
+            alert = (entry.get("raw") or entry).get("alert") or {}
+            value = alert.get("p99")
+            return float(value) if value is not None else None
+    return None
+
+
+def _throughput(report: Report) -> list[str]:
+    if _failed(report):
+        return ["The throughput benchmark failed in this run."]
+    corpus = report["corpus"]
+    lines = [
+        f"{report['articles']:,} articles ({corpus['languages']} languages, median "
+        f"{corpus['bytes_median']:,} bytes, p95 {corpus['bytes_p95']:,}, max "
+        f"{corpus['bytes_max']:,}; {report['relevant_share']:.0%} of them built on a relevant "
+        f"item), preloaded on `articles.raw` in {report['preload_seconds']} s. Sources: "
+        + "; ".join(corpus["sources"])
+        + ".",
+        "",
+    ]
+    phases = (
+        ("(a) raw aiokafka consume", "raw_consume"),
+        ("(b) raw Elasticsearch bulk (`async_streaming_bulk`)", "raw_bulk"),
+        ("(c) hand-written consume -> classify -> bulk loop", "hand_loop"),
+        ("orbitwatch worker (all stages)", "orbitwatch"),
+    )
+    ours = report["orbitwatch"]["per_second"]
+    rows = []
+    for label, key in phases:
+        if key not in report:  # a run with --no-baselines
+            continue
+        phase = report[key]
+        ratio = ours / phase["per_second"] if phase["per_second"] else None
+        rows.append((label, _n(phase["per_second"]), phase["seconds"], _n(ratio, 3)))
+    lines += _table(("phase", "articles/s", "seconds", "orbitwatch / phase"), rows)
+    worker = report["orbitwatch"]
+    lines += [
+        "",
+        f"The worker's first document was searchable {worker['first_indexed_after_s']} s "
+        f"after its process started; from then on it indexed "
+        f"{_n(worker['per_second_after_first'])} articles/s"
+        f" ({_plural(worker.get('processes', 1), 'worker process', 'worker processes')}).",
+    ]
+    return lines
+
+
+def _latency(report: Report) -> list[str]:
+    if _failed(report):
+        return ["The latency benchmark failed in this run."]
+    rows: list[tuple[object, ...]] = []
+    for entry in report.get("rates", []):
+        for path, label in (("raw", "arrival in articles.raw"), ("publish", "publish on feed")):
+            figures = entry.get(path)
+            if not figures:
+                continue
+            for target in ("alert", "searchable"):
+                stats = figures.get(target) or {}
+                rows.append(
+                    (
+                        entry["rate"],
+                        f"{label} -> {target}",
+                        stats.get("n", "-"),
+                        _n(stats.get("p50")),
+                        _n(stats.get("p95")),
+                        _n(stats.get("p99")),
+                    )
+                )
+    return _table(("articles/s", "path", "n", "p50 ms", "p95 ms", "p99 ms"), rows)
+
+
+def _elastalert(report: Report) -> list[str]:
+    if _failed(report):
+        return ["The ElastAlert 2 comparison failed in this run."]
+    settings = report["elastalert"]
+    runs = settings.get("rule_runs", {})
+    lines = [
+        f"Rule `{report['orbitwatch_rule']['name']}` in both systems; ElastAlert "
+        f"{settings['version']} (own virtualenv from PyPI), `run_every` "
+        f"{settings['run_every_s']} s, `buffer_time` {settings['buffer_time_s']} s; its rule "
+        f"actually ran every {runs.get('mean_s', '-')} s on average (ElastAlert adds up to "
+        f"{settings.get('scheduler_jitter_s', '-')} s of scheduler jitter per run).",
+        "",
+    ]
+    rows: list[tuple[object, ...]] = []
+    for entry in report.get("rates", []):
+        for system in ("orbitwatch", "elastalert"):
+            figures = entry[system]
+            ms = figures["ms"]
+            rows.append(
+                (
+                    entry["rate"],
+                    system,
+                    f"{figures['matched']}/{entry['stories_expected']}",
+                    figures["duplicate_alerts"],
+                    _n(ms.get("p50")),
+                    _n(ms.get("p95")),
+                    _n(ms.get("p99")),
+                )
+            )
+        ratio = entry.get("elastalert_over_orbitwatch", {})
+        rows.append(
+            (
+                entry["rate"],
+                "ElastAlert / orbitwatch",
+                "",
+                "",
+                f"{ratio.get('p50', '-')}x",
+                f"{ratio.get('p95', '-')}x",
+                f"{ratio.get('p99', '-')}x",
+            )
+        )
+    lines += _table(
+        ("articles/s", "system", "stories alerted", "duplicates", "p50 ms", "p95 ms", "p99 ms"),
+        rows,
+    )
+    return lines
+
+
+def _classifier_and_connector(reports: dict[str, Report]) -> list[str]:
+    lines: list[str] = []
+    classifier = reports.get("classifier")
+    if not _failed(classifier):
+        assert classifier is not None
+        lines += [
+            f"- Classifier, one core (CPU time, median of rounds {classifier['rounds']}): "
+            f"**{_n(classifier['articles_per_second'])} articles/s** on "
+            f"{classifier['input']} ({classifier['average_chars']} characters on average); a "
+            f"bare keyword regex does {_n(classifier['keyword_baseline_per_second'])}/s "
+            f"(ratio {classifier['ratio_to_baseline']}).",
+        ]
+    connector = reports.get("connector")
+    if not _failed(connector):
+        assert connector is not None
+        rounds, base = connector["rounds"], connector["baseline_rounds"]
+        later = rounds[1:] or rounds
+        lines += [
+            f"- Connector, {connector['feeds']} local feeds x {connector['items_per_feed']} "
+            f"entries: round 1 (all new) **{_n(rounds[0]['feeds_per_minute'])} feeds/min**, "
+            f"{_n(rounds[0]['articles_per_second'])} articles/s; later rounds "
+            f"{_n(min(r['feeds_per_minute'] for r in later))}-"
+            f"{_n(max(r['feeds_per_minute'] for r in later))} feeds/min (conditional GET); "
+            f"sequential urllib + feedparser baseline, round 1: "
+            f"{_n(base[0]['feeds_per_minute'])} feeds/min (ratio "
+            f"{connector['ratio_feeds_per_minute_round_1']}).",
+        ]
+    return lines
+
+
+def _memory(reports: dict[str, Report]) -> list[str]:
+    rows: list[tuple[object, ...]] = []
+    throughput = reports.get("throughput") or {}
+    for key, value in (throughput.get("memory") or {}).items():
+        rows.append((key.removesuffix("_peak_mib").replace("_", " "), _n(value)))
+    connector = reports.get("connector") or {}
+    for key, value in (connector.get("peak_rss_mib") or {}).items():
+        rows.append((f"connector benchmark: {key.replace('_', ' ')}", _n(value)))
+    if not rows:
+        return ["No memory figures in this run."]
+    return [
+        "Peak resident memory during the throughput run (process plus children, sampled "
+        "every 0.25 s; the stack figure is the largest simultaneous sum, not a sum of peaks):",
+        "",
+        *_table(("process", "peak MiB"), rows),
+    ]
+
+
+def render(combined: Report) -> str:
+    machine = combined["machine"]
+    reports: dict[str, Report] = combined["reports"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "<!-- Generated by `python -m benchmarks.run_all --write-docs`; edit",
+        "     benchmarks/results_page.py, not this file. -->",
+        "",
+        "Reproduce (local Kafka and Elasticsearch, no Docker):",
+        "",
+        "```sh",
+        ".venv/bin/orbitwatch infra up",
+        f".venv/bin/{combined['command']} --write-docs",
+        "```",
+        "",
+        f"Run finished {combined['finished']} in {combined['total_seconds'] / 60:.1f} minutes "
+        f"on: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
+        f"{machine['os']}; Python {machine['python']}, {machine['java']}, Kafka "
+        f"{machine['kafka']} and Elasticsearch {machine['elasticsearch']} on 127.0.0.1 (one "
+        "broker, one node), all sharing the same cores.",
+        "",
+        "## Targets",
+        "",
+        *_targets(reports, combined["total_seconds"]),
+        "",
+        "## Throughput: articles.raw -> indexed in Elasticsearch",
+        "",
+        *_throughput(reports.get("throughput") or {}),
+        "",
+        "## Latency",
+        "",
+        "From the produce call on `articles.raw` (and from the publication on the demo feed "
+        "server, through the connector) to the alert on `alerts` and to the first `_search` "
+        "that finds the event (normal 1 s refresh, polled every 100 ms):",
+        "",
+        *_latency(reports.get("latency") or {}),
+        "",
+        "## Alert detection: orbitwatch vs ElastAlert 2",
+        "",
+        *_elastalert(reports.get("elastalert") or {}),
+        "",
+        "## Classifier and connector",
+        "",
+        *_classifier_and_connector(reports),
+        "",
+        "## Memory",
+        "",
+        *_memory(reports),
+        "",
+    ]
+    return "\n".join(lines)
