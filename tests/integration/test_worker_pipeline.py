@@ -73,19 +73,28 @@ async def test_worker_dedupes_clusters_and_dead_letters(isolated_settings: Setti
                 (b"lunar-1", LUNAR.to_bytes()),  # the same article delivered twice
                 (b"lunar-2", LUNAR_COPY.to_bytes()),
                 (b"launch-1", LAUNCH.to_bytes()),
+                (b"launch-1", LAUNCH.to_bytes()),  # irrelevant: not remembered, passed on
                 (b"launch-2", LAUNCH_COPY.to_bytes()),
                 (b"junk", b"{this is not json"),
                 (b"wrong", b'{"id": "x", "title": 5}'),
             ],
         )
-        events = await drain(settings, settings.topic_events_classified, expect=4)
+        events = await drain(settings, settings.topic_events_classified, expect=5)
         dead = await drain(settings, settings.topic_articles_dlq, expect=2, quiet_s=1.0)
     finally:
         await app.stop()
 
     parsed = [ClassifiedEvent.from_bytes(r.value) for r in events]
     by_id = {e.article.id: e for e in parsed}
-    assert sorted(e.article.id for e in parsed) == ["launch-1", "launch-2", "lunar-1", "lunar-2"]
+    # The relevant article delivered twice is dropped the second time; a repeated irrelevant
+    # one is passed on (its document is overwritten by id, nothing else depends on it).
+    assert sorted(e.article.id for e in parsed) == [
+        "launch-1",
+        "launch-1",
+        "launch-2",
+        "lunar-1",
+        "lunar-2",
+    ]
     assert by_id["lunar-2"].story_id == by_id["lunar-1"].story_id == "lunar-1"
     assert by_id["lunar-2"].duplicate_of == "lunar-1"
     assert by_id["lunar-1"].classification.relevant
