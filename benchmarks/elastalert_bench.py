@@ -83,13 +83,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from elasticsearch import Elasticsearch
 
 from benchmarks.articles import ArticleFactory, Sent, produce_at_rate
-from benchmarks.latency_bench import (
-    STORY_WINDOW_S,
-    assigned_consumer,
-    start_worker,
-    stats,
-    stop_worker,
-)
+from benchmarks.latency_bench import STORY_WINDOW_S, assigned_consumer, stats
+from benchmarks.processes import check_alive, start_worker, stop_process
 from orbitwatch.elastic import make_client
 from orbitwatch.indices.names import IndexNames
 from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
@@ -294,12 +289,6 @@ def stop_elastalert(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-def check_alive(processes: dict[str, subprocess.Popen[bytes]]) -> None:
-    for label, process in processes.items():
-        if process.poll() is not None:
-            raise SystemExit(f"{label} exited with {process.returncode} (see its log)")
 
 
 _RAN = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO elastalert: Ran (\S+) ")
@@ -662,7 +651,7 @@ async def run_async(
         if elastalert is not None:
             stop_elastalert(elastalert)
         if worker is not None:
-            stop_worker(worker)
+            stop_process(worker)
         await wipe_namespace(ns, name, es)
         es.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -1,26 +1,66 @@
-"""End-to-end latency benchmark: articles.raw -> worker -> alerts topic and Elasticsearch.
+"""End-to-end latency: feed publish and arrival in articles.raw -> alert, -> searchable.
 
-    .venv/bin/python -m benchmarks.latency_bench [--rates 50] [--seconds 30]
+    .venv/bin/python -m benchmarks.latency_bench [--rates 10,50,200] [--seconds 20]
 
-Uses its own topics, index prefix and consumer group on the local Kafka and Elasticsearch
-(``bench-<random>``), all removed at the end. The worker runs as a separate process
-(``orbitwatch worker``, configured through ``ORBITWATCH_*`` variables), as in production, so
-the benchmark's own producer and pollers do not share its CPU or event loop.
+Uses its own topics, indices and consumer group on the local Kafka and Elasticsearch
+(``bench-<random>``, see ``orbitwatch.namespace``), all removed at the end. ``orbitwatch
+worker`` and ``orbitwatch connector run`` run as separate processes (``benchmarks/processes.py``),
+as in production, so the benchmark's own producer, feed servers and pollers do not share their
+CPU or event loop. Their logs: ``benchmarks/out/latency-worker.log``, ``latency-connector.log``.
 
-For each rate, articles (``benchmarks/articles.py``: en/ru/zh, about 40% relevant) are
-produced to articles.raw at a fixed rate. For every relevant article it records the time from
-its produce call to
+At each rate, one after the other, articles from ``benchmarks/articles.py`` (en/ru/zh, about
+40% relevant, each relevant one raising alerts of its own) go through two paths:
 
-- its alert arriving on the alerts topic (matched by story id / triggering article id), and
-- its event being found by ``_search`` on the events alias, polled every 100 ms *without*
-  forcing a refresh, i.e. with the index's normal refresh interval.
+- **raw**: produced straight to articles.raw at the rate; time zero is the produce call.
+- **publish**: added to RSS feeds (``DemoFeedServer.add_entry``) at the rate, which the
+  connector polls; time zero is the moment the entry appears in the feed. This path adds
+  the connector: the wait for its next poll, fetch, parse, normalize, produce.
 
-Baseline, in the same run and at the same rate: produce -> consume on a plain topic (the raw
-Kafka round trip). Results: p50/p95/p99 per rate on stdout and ``benchmarks/out/latency.json``.
+For every relevant article it records the time until
 
-To make every relevant article raise its own alert (the default rules alert once per story
-and rule), the worker runs with ``ORBITWATCH_STORY_WINDOW=60s`` and relevant articles get
-``published_at`` times two minutes apart, so none joins an earlier article's story.
+- its alert arrives on the alerts topic (matched by story id / triggering article id), and
+- its event is found by ``_search`` on the events alias, polled every 100 ms *without*
+  forcing a refresh, i.e. with the index's normal refresh interval;
+
+and for every feed entry the time until the connector's record of it is on articles.raw.
+The baseline, at the same rate and before both paths: produce -> consume on a plain topic
+(the raw Kafka round trip), for at most ``BASELINE_MAX_S``.
+
+The feeds, and why:
+
+- Poll interval 1 s, the least a feed list accepts (``MIN_POLL_INTERVAL``). The connector
+  reschedules a feed one interval after a poll's articles are acknowledged, so a feed is
+  polled every 1 s plus the poll's own duration, and an entry waits half of that on
+  average before anything else happens. That wait dominates publish -> alert; with a
+  production interval of minutes it is all that matters.
+- One feed per host (``127.0.0.2``, ``127.0.0.3``, ...: all of 127/8 is loopback on Linux):
+  the connector's politeness lets one request start per host per second
+  (``ConnectorOptions.host_gap``), so feeds sharing a host would be polled in turn, every
+  ``1 s x feeds`` at best.
+- Six feeds, two per language, each with its language in the channel (as real feeds do; the
+  connector then skips language detection). Entries go to a feed of their language in turn.
+- Each feed lists its newest ``FEED_WINDOW`` (100) entries, as a real feed lists its latest
+  few dozen: an entry pushed out before a poll saw it is lost, as it would be in the wild
+  (``publish -> articles.raw`` counts it as missed). At 200/s one feed would need 200-300
+  new entries per poll cycle, more than it lists, and the connector parses every listed
+  entry on every poll; with six feeds the busiest (en, about 42% of articles) gets about 50.
+
+A backlog is reported, not hidden. Per path: the achieved rate; how many articles had not yet
+reached articles.raw / alerted / become searchable when sending stopped; the worker's
+consumer lag then and after the drain (committed offsets: faust commits every 2.8 s, so a
+worker that keeps up still shows a few seconds of records); the alert p50 of the first and
+the last fifth of the path (latency growing during a path is a queue building up); the CPU
+the worker, the connector, this process and the whole machine used while sending (the
+machine is shared: other runs show up there); and how late this process's event loop woke
+up, since every time stamp, publication included, is taken on it. After sending, a path
+waits (``--drain``, at most) until its relevant articles are alerted and searchable and the
+worker's lag is zero, so that the next path starts on an idle worker; articles not alerted
+or not searchable by then are counted as missed, and percentiles cover the rest.
+
+Results: one table on stdout and ``benchmarks/out/latency.json``; ``run()`` does the same for a
+combined runner. To make every relevant article raise its own alert (the default rules alert
+once per story and rule), the worker runs with ``ORBITWATCH_STORY_WINDOW=60s`` and relevant
+articles get ``published_at`` times two minutes apart, so none joins an earlier story.
 """
 
 from __future__ import annotations
@@ -28,47 +68,64 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
+import math
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psutil
+import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, TransportError
 
-from benchmarks.articles import ArticleFactory, Sent, produce_at_rate
+from benchmarks.articles import ArticleFactory, Sent, at_fixed_rate, produce_at_rate
+from benchmarks.memory import pid_from_file
+from benchmarks.processes import (
+    check_alive,
+    start_connector,
+    start_worker,
+    stop_process,
+    tree_cpu_seconds,
+)
+from connectors.demo.server import DemoFeedServer
+from connectors.feedlist import MIN_POLL_INTERVAL, FeedConfig
+from connectors.normalize import article_id, canonical_url, identity_key
+from connectors.parse import RawEntry
+from connectors.runner import ConnectorOptions
+from deploy.local.layout import InfraLayout
 from orbitwatch.elastic import make_client
 from orbitwatch.indices.names import IndexNames
 from orbitwatch.kafka import TopicSpec, ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.settings import Settings, get_settings
-from schemas import Alert
+from orbitwatch.namespace import namespaced, wipe_namespace
+from orbitwatch.settings import PROJECT_ROOT, Settings, get_settings
+from orbitwatch.status import topic_statuses
+from schemas import Alert, Article
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "benchmarks" / "out" / "latency.json"
+OUT = PROJECT_ROOT / "benchmarks" / "out" / "latency.json"
 STORY_WINDOW_S = 60
+SEARCH_POLL_S = 0.1
+BASELINE_MAX_S = 10.0
+POLL_INTERVAL_S = MIN_POLL_INTERVAL
+FEEDS = 6
+FEED_WINDOW = 100
+LANGUAGES = ("en", "ru", "zh")
+
+Processes = dict[str, subprocess.Popen[bytes]]
 
 
 @dataclass
-class RateResult:
-    rate: int
-    produced: int = 0
-    relevant: int = 0
-    alert_ms: list[float] = field(default_factory=list)
-    search_ms: list[float] = field(default_factory=list)
-    baseline_ms: list[float] = field(default_factory=list)
-    achieved_rate: float = 0.0
-    alert_p50_first_last_fifth: tuple[float | None, float | None] = (None, None)
-    missing_alerts: int = 0
-    missing_search: int = 0
+class Published(Sent):
+    """A feed entry; ``sent_at`` is when it appeared in its feed."""
+
+    raw_at: float | None = None  # first seen on articles.raw, i.e. produced by the connector
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -80,45 +137,19 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def stats(values: list[float]) -> dict[str, float | int | None]:
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
     return {
         "n": len(values),
-        "p50": percentile(values, 50),
-        "p95": percentile(values, 95),
-        "p99": percentile(values, 99),
-        "max": max(values) if values else None,
+        "p50": rounded(percentile(values, 50)),
+        "p95": rounded(percentile(values, 95)),
+        "p99": rounded(percentile(values, 99)),
+        "max": rounded(max(values)) if values else None,
     }
 
 
-def bench_settings(run: str, data_dir: Path) -> Settings:
-    base = get_settings()
-    topic_fields = [n for n in Settings.model_fields if n.startswith("topic_")]
-    topic_fields.remove("topic_partitions")
-    updates: dict[str, object] = {n: f"{run}.{getattr(base, n)}" for n in topic_fields}
-    updates |= {
-        "index_prefix": run,
-        "app_id": f"orbitwatch-{run}",
-        "data_dir": data_dir,
-        "story_window": timedelta(seconds=STORY_WINDOW_S),
-    }
-    return base.model_copy(update=updates)
-
-
-def worker_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in Settings.model_fields:
-        if name.startswith("topic_"):
-            env[f"ORBITWATCH_{name.upper()}"] = str(getattr(settings, name))
-    env |= {
-        "ORBITWATCH_INDEX_PREFIX": settings.index_prefix,
-        "ORBITWATCH_APP_ID": settings.app_id,
-        "ORBITWATCH_DATA_DIR": str(settings.data_dir),
-        "ORBITWATCH_STORY_WINDOW": f"PT{STORY_WINDOW_S}S",
-        "ORBITWATCH_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "ORBITWATCH_ES_URL": settings.es_url,
-        "ORBITWATCH_METRICS_PORT": "0",
-        "ORBITWATCH_LOG_LEVEL": "INFO",
-    }
-    return env
+# -- observing the pipeline's outputs ---------------------------------------------------------
 
 
 class Tracker:
@@ -131,9 +162,15 @@ class Tracker:
         self.pending: dict[str, Sent] = {}  # relevant articles not yet alerted or searchable
         self.tasks: list[asyncio.Task[None]] = []
         self.alerts = 0
+        self.search_errors = 0
+        self.last_search_error: str | None = None
 
     def track(self, sent: Sent) -> None:
         self.pending[sent.article_id] = sent
+
+    def forget(self, sent: Sequence[Sent]) -> None:
+        for s in sent:
+            self.pending.pop(s.article_id, None)
 
     async def start(self) -> None:
         consumer = await assigned_consumer(self.settings, self.settings.topic_alerts, "earliest")
@@ -170,14 +207,22 @@ class Tracker:
         while True:
             waiting = [s.article_id for s in self.pending.values() if s.searchable_at is None]
             if waiting:
-                found = await asyncio.to_thread(self._found, waiting[:2000])
+                try:
+                    found = await asyncio.to_thread(self._found, waiting[:2000])
+                except (ApiError, TransportError) as exc:
+                    # Right after the worker creates the indices a search can fail (shards
+                    # not started yet); one failure must not end the polling for the run.
+                    self.search_errors += 1
+                    self.last_search_error = f"{type(exc).__name__}: {exc}"
+                    await asyncio.sleep(SEARCH_POLL_S)
+                    continue
                 now = time.perf_counter()
-                for article_id in found:
-                    sent = self.pending.get(article_id)
+                for found_id in found:
+                    sent = self.pending.get(found_id)
                     if sent is not None and sent.searchable_at is None:
                         sent.searchable_at = now
                         self._settle(sent)
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(SEARCH_POLL_S)
 
     def _found(self, ids: list[str]) -> list[str]:
         response = self.es.options(ignore_status=404).search(
@@ -191,6 +236,43 @@ class Tracker:
     def _settle(self, sent: Sent) -> None:
         if sent.alerted_at is not None and sent.searchable_at is not None:
             self.pending.pop(sent.article_id, None)
+
+
+class ArrivalWatcher:
+    """Stamps when feed entries first appear on articles.raw. Only record keys are read:
+    the connector keys each record by article id."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.watched: dict[str, Published] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def watch(self, entry: Published) -> None:
+        self.watched[entry.article_id] = entry
+
+    async def start(self) -> None:
+        consumer = await assigned_consumer(
+            self.settings, self.settings.topic_articles_raw, "latest"
+        )
+        self.task = asyncio.create_task(self._consume(consumer))
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        try:
+            while True:
+                batch = await consumer.getmany(timeout_ms=200)
+                now = time.perf_counter()
+                for records in batch.values():
+                    for record in records:
+                        entry = self.watched.pop((record.key or b"").decode(), None)
+                        if entry is not None:
+                            entry.raw_at = now
+        finally:
+            await consumer.stop()
 
 
 async def assigned_consumer(settings: Settings, topic: str, reset: str) -> AIOKafkaConsumer:
@@ -214,9 +296,265 @@ async def assigned_consumer(settings: Settings, topic: str, reset: str) -> AIOKa
     return consumer
 
 
+async def worker_lag(settings: Settings) -> dict[str, int]:
+    """Records of each input topic the worker's group has not committed yet."""
+    try:
+        statuses = await asyncio.wait_for(topic_statuses(settings), 10)
+    except Exception:  # the figure is context for the latencies, not worth failing a run for
+        return {}
+    prefix = f"{settings.index_prefix}."
+    return {
+        status.name.removeprefix(prefix): status.lag[settings.app_id]
+        for status in statuses
+        if settings.app_id in status.lag
+    }
+
+
+def _machine_busy_seconds() -> float:
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
+class Meter:
+    """CPU used over a stretch of the run, in cores (1.0: one core busy), by the worker,
+    the connector, this process, the local Kafka and Elasticsearch (when ``orbitwatch
+    infra`` runs them), everything else on the machine; and how late this process's event
+    loop woke up: every time stamp is taken on that loop, so it can be late by as much.
+    faust runs the worker's agents on one event loop, so a worker near 1.0 is saturated;
+    one well below 1.0 with a queue building is waiting, or starved by the rest."""
+
+    def __init__(self, processes: Processes, layout: InfraLayout, every: float = 0.05) -> None:
+        self.processes = processes
+        self.servers = {
+            "kafka": layout.kafka.pidfile,
+            "elasticsearch": layout.elasticsearch.pidfile,
+        }
+        self.every = every
+        self.loop_lag_ms: list[float] = []
+        self.task: asyncio.Task[None] | None = None
+        self._cpu: dict[str, float] = {}
+        self._machine = 0.0
+        self._since = 0.0
+
+    def _cpu_seconds(self) -> dict[str, float]:
+        own = psutil.Process().cpu_times()  # not the tree: the worker and connector are in it
+        cpu = {"benchmark": own.user + own.system}
+        for label, process in self.processes.items():
+            cpu[label.removeprefix("the ")] = tree_cpu_seconds(process.pid)
+        for label, pidfile in self.servers.items():
+            pid = pid_from_file(pidfile)
+            if pid is not None:
+                cpu[label] = tree_cpu_seconds(pid)
+        return cpu
+
+    def reset(self) -> None:
+        self.loop_lag_ms.clear()
+        self._cpu = self._cpu_seconds()
+        self._machine = _machine_busy_seconds()
+        self._since = time.perf_counter()
+
+    def read(self) -> dict[str, Any]:
+        wall = max(time.perf_counter() - self._since, 1e-9)
+        now = self._cpu_seconds()
+        cores = {k: round((v - self._cpu.get(k, v)) / wall, 2) for k, v in now.items()}
+        machine = (_machine_busy_seconds() - self._machine) / wall
+        cores["other"] = round(max(0.0, machine - sum(cores.values())), 2)
+        cores["machine"] = round(machine, 2)
+        return {
+            "cpu_cores": cores,
+            "machine_cores": psutil.cpu_count(),
+            "benchmark_loop_lag_ms": stats(self.loop_lag_ms),
+        }
+
+    def start(self) -> None:
+        self.reset()
+        self.task = asyncio.create_task(self._watch_loop())
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    async def _watch_loop(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(self.every)
+            self.loop_lag_ms.append((time.perf_counter() - before - self.every) * 1000)
+
+
+# -- the feeds ---------------------------------------------------------------------------------
+
+
+def empty_feed(title: str, language: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        f"<title>{title}</title><link>https://bench.example/</link>"
+        f"<description>orbitwatch latency benchmark</description><language>{language}</language>"
+        "\n</channel></rss>\n"
+    ).encode()
+
+
+class FeedPublisher:
+    """RSS feeds on :class:`DemoFeedServer` s, one feed per loopback address, one language
+    per feed; each keeps its newest ``window`` entries."""
+
+    def __init__(self, run: str, feeds: int, window: int = FEED_WINDOW) -> None:
+        if feeds < len(LANGUAGES):
+            raise SystemExit(f"--feeds: at least {len(LANGUAGES)}, one per language")
+        if feeds > 250:
+            raise SystemExit("--feeds: at most 250 (127.0.0.2 to 127.0.0.251)")
+        self.window = window
+        self.servers: list[DemoFeedServer] = []
+        self.by_language: dict[str, list[tuple[DemoFeedServer, str]]] = {
+            language: [] for language in LANGUAGES
+        }
+        self.listed: dict[str, int] = {}  # feed -> entries it lists now
+        self.published: dict[str, int] = {}  # feed -> entries ever added
+        for i in range(feeds):
+            language = LANGUAGES[i % len(LANGUAGES)]
+            name = f"{run}-{language}-{i // len(LANGUAGES) + 1}"
+            server = DemoFeedServer({name: empty_feed(name, language)}, host=f"127.0.0.{i + 2}")
+            self.servers.append(server)
+            self.by_language[language].append((server, name))
+            self.listed[name] = self.published[name] = 0
+
+    async def start(self) -> None:
+        for server in self.servers:
+            await server.start()
+
+    async def stop(self) -> None:
+        for server in self.servers:
+            await server.stop()
+
+    def feed_configs(self, poll_interval: float) -> list[FeedConfig]:
+        return [c for server in self.servers for c in server.feed_configs(poll_interval)]
+
+    def write_feed_list(self, path: Path, poll_interval: float) -> None:
+        feeds = [c.model_dump(mode="json") for c in self.feed_configs(poll_interval)]
+        path.write_text(yaml.safe_dump({"feeds": feeds}, allow_unicode=True), encoding="utf-8")
+
+    def publish(self, article: Article) -> str:
+        """Add ``article`` to the next feed of its language; returns the id the connector
+        will give it (worked out with the connector's own identity functions)."""
+        feeds = self.by_language[article.language or LANGUAGES[0]]
+        server, name = min(feeds, key=lambda feed: self.published[feed[1]])
+        link = article.url or f"https://bench.example/{article.id}"
+        server.add_entry(
+            name,
+            title=article.title,
+            link=link,
+            summary=article.summary,
+            guid=link,
+            published=article.published_at,
+        )
+        self.published[name] += 1
+        self._trim(server, name)
+        return article_id(identity_key(RawEntry(guid=link, link=link), name, canonical_url(link)))
+
+    def _trim(self, server: DemoFeedServer, name: str) -> None:
+        # Without a window the document, and the parsing of it on every poll, would grow
+        # with the whole run. The oldest entry goes in the same step as the new one arrives
+        # (no await between), so no poll sees both and add_entry's Last-Modified stays right.
+        self.listed[name] += 1
+        if self.listed[name] <= self.window:
+            return
+        document = server.documents[name]
+        body = document.body
+        start = body.rfind(b"<item>")
+        end = body.rfind(b"</item>") + len(b"</item>")
+        server.documents[name] = replace(document, body=body[:start].rstrip() + body[end:])
+        self.listed[name] -= 1
+
+
+# -- warming up ------------------------------------------------------------------------------
+
+
+async def wait_settled(
+    tracker: Tracker, sent: Sequence[Sent], processes: Processes, limit_s: float
+) -> bool:
+    deadline = time.perf_counter() + limit_s
+    while time.perf_counter() < deadline:
+        check_alive(processes)
+        if all(s.alerted_at is not None and s.searchable_at is not None for s in sent):
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+async def worker_ready(
+    tracker: Tracker,
+    settings: Settings,
+    factory: ArticleFactory,
+    processes: Processes,
+    limit_s: float = 150.0,
+) -> float:
+    """Produce relevant articles until one is alerted and searchable."""
+    start = time.perf_counter()
+    producer = AIOKafkaProducer(**kafka_client_options(settings), acks="all")
+    await producer.start()
+    warm: list[Sent] = []
+    try:
+        while time.perf_counter() - start < limit_s:
+            article, relevant = factory.make(relevant_share=1.0)
+            await producer.send_and_wait(
+                settings.topic_articles_raw, article.to_bytes(), key=article.id.encode()
+            )
+            sent = Sent(article.id, relevant, time.perf_counter())
+            tracker.track(sent)
+            warm.append(sent)
+            for _ in range(20):
+                await asyncio.sleep(0.5)
+                check_alive(processes)
+                if any(s.alerted_at and s.searchable_at for s in warm):
+                    tracker.forget(warm)
+                    return time.perf_counter() - start
+    finally:
+        await producer.stop()
+    alerted = sum(1 for s in warm if s.alerted_at is not None)
+    searchable = sum(1 for s in warm if s.searchable_at is not None)
+    raise SystemExit(
+        f"no article alerted and searchable within {limit_s:.0f} s: of {len(warm)}, "
+        f"{alerted} alerted, {searchable} searchable; {tracker.alerts} alerts seen in all, "
+        f"{tracker.search_errors} failed searches (last: {tracker.last_search_error}); see "
+        "the worker log"
+    )
+
+
+async def feeds_ready(
+    tracker: Tracker,
+    watcher: ArrivalWatcher,
+    publisher: FeedPublisher,
+    factory: ArticleFactory,
+    processes: Processes,
+    limit_s: float = 90.0,
+) -> float:
+    """One relevant entry on every feed, until all are alerted and searchable: then the
+    connector has started its parser processes and polls every feed."""
+    start = time.perf_counter()
+    warm: list[Published] = []
+    while min(publisher.published.values()) == 0:
+        article, relevant = factory.make(relevant_share=1.0)
+        entry = Published(publisher.publish(article), relevant, time.perf_counter())
+        watcher.watch(entry)
+        tracker.track(entry)
+        warm.append(entry)
+    settled = await wait_settled(tracker, warm, processes, limit_s)
+    tracker.forget(warm)
+    if not settled:
+        on_raw = sum(1 for e in warm if e.raw_at is not None)
+        raise SystemExit(
+            f"feed entries not alerted and searchable within {limit_s:.0f} s ({on_raw} of "
+            f"{len(warm)} reached articles.raw; see the connector and worker logs)"
+        )
+    return time.perf_counter() - start
+
+
+# -- one rate --------------------------------------------------------------------------------
+
+
 async def baseline(
     settings: Settings, topic: str, rate: int, seconds: float, factory: ArticleFactory
-) -> list[float]:
+) -> dict[str, Any]:
     """Produce -> consume on a plain topic at ``rate``: the raw Kafka round trip, in ms."""
     consumer = await assigned_consumer(settings, topic, "latest")
     sent: dict[str, float] = {}
@@ -234,7 +572,7 @@ async def baseline(
 
     task = asyncio.create_task(consume())
     try:
-        await produce_at_rate(
+        achieved = await produce_at_rate(
             settings,
             topic,
             rate,
@@ -249,249 +587,366 @@ async def baseline(
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await consumer.stop()
-    return latencies
+    return {"achieved_rate": round(achieved, 1), "seconds": seconds, **stats(latencies)}
 
 
-async def wait_ready(
-    tracker: Tracker,
-    settings: Settings,
-    factory: ArticleFactory,
-    worker: subprocess.Popen[bytes],
-) -> float:
-    """Warm up: produce relevant articles until one is alerted and searchable."""
-    start = time.perf_counter()
-    producer = AIOKafkaProducer(**kafka_client_options(settings), acks="all")
-    await producer.start()
-    warm: list[Sent] = []
-    try:
-        while time.perf_counter() - start < 150:
-            article, relevant = factory.make(relevant_share=1.0)
-            await producer.send_and_wait(
-                settings.topic_articles_raw, article.to_bytes(), key=article.id.encode()
-            )
-            sent = Sent(article.id, relevant, time.perf_counter())
-            tracker.track(sent)
-            warm.append(sent)
-            for _ in range(20):
-                await asyncio.sleep(0.5)
-                if worker.poll() is not None:
-                    raise SystemExit(f"the worker exited with {worker.returncode} (see its log)")
-                if any(s.alerted_at and s.searchable_at for s in warm):
-                    for s in warm:
-                        tracker.pending.pop(s.article_id, None)
-                    return time.perf_counter() - start
-    finally:
-        await producer.stop()
-    raise SystemExit("the worker produced no alert within 150 s (see the worker log)")
+def _ms(start: float, end: float | None) -> float | None:
+    return None if end is None else (end - start) * 1000
 
 
-async def run_rate(
+def _latencies(sent: Sequence[Sent], attr: str) -> list[float]:
+    values = (_ms(s.sent_at, getattr(s, attr)) for s in sent)
+    return [v for v in values if v is not None]
+
+
+def _alert_p50(sent: Sequence[Sent]) -> float | None:
+    """Median time to alert, an article never alerted counting as slower than any; None
+    when more than half of them had no alert by the end of the drain."""
+    values = [math.inf if s.alerted_at is None else (s.alerted_at - s.sent_at) * 1000 for s in sent]
+    p50 = percentile(values, 50)
+    return None if p50 is None or math.isinf(p50) else round(p50, 1)
+
+
+async def settle(
     settings: Settings,
     tracker: Tracker,
+    meter: Meter,
+    sent: Sequence[Sent],
+    achieved: float,
+    drain_s: float,
+    backlog: dict[str, int],
+) -> dict[str, Any]:
+    """Called as sending stops: what is still on its way then, then a wait (at most
+    ``drain_s``) for the relevant articles of the path; the path's figures."""
+    usage = meter.read()
+    relevant = [s for s in sent if s.relevant]
+    backlog |= {
+        "alert": sum(1 for s in relevant if s.alerted_at is None),
+        "searchable": sum(1 for s in relevant if s.searchable_at is None),
+    }
+    lag_at_end = await worker_lag(settings)
+    # Until the worker is idle too, not just done with the relevant articles: the irrelevant
+    # ones still queued for indexing would otherwise delay the next path's articles.
+    started = time.perf_counter()
+    lag_after: dict[str, int] = {}
+    while time.perf_counter() - started < drain_s:
+        if any(s.alerted_at is None or s.searchable_at is None for s in relevant):
+            await asyncio.sleep(0.2)
+            continue
+        lag_after = await worker_lag(settings)
+        if not any(lag_after.values()):
+            break
+        await asyncio.sleep(0.5)
+    drained = time.perf_counter() - started
+    if drained >= drain_s:
+        lag_after = await worker_lag(settings)
+    tracker.forget(relevant)
+    alert, search = _latencies(relevant, "alerted_at"), _latencies(relevant, "searchable_at")
+    fifth = max(1, len(relevant) // 5)
+    return {
+        "achieved_rate": round(achieved, 1),
+        "sent": len(sent),
+        "relevant": len(relevant),
+        "alert": {**stats(alert), "missed": len(relevant) - len(alert)},
+        "searchable": {**stats(search), "missed": len(relevant) - len(search)},
+        "alert_p50_first_vs_last_fifth_ms": [
+            _alert_p50(relevant[:fifth]),
+            _alert_p50(relevant[-fifth:]),
+        ],
+        "not_yet_at_end_of_sending": backlog,
+        "worker_lag_at_end_of_sending": lag_at_end,
+        "while_sending": usage,
+        "drain_s": round(drained, 1),
+        "worker_lag_after_drain": lag_after,
+    }
+
+
+async def raw_path(
+    settings: Settings,
+    tracker: Tracker,
+    meter: Meter,
     factory: ArticleFactory,
     rate: int,
     seconds: float,
     drain_s: float,
-) -> RateResult:
-    result = RateResult(rate=rate)
-    baseline_topic = f"{settings.index_prefix}.baseline"
-    result.baseline_ms = await baseline(settings, baseline_topic, rate, seconds, factory)
+) -> dict[str, Any]:
+    sent: list[Sent] = []
 
-    sent_all: list[Sent] = []
+    def on_sent(s: Sent) -> None:
+        sent.append(s)
+        if s.relevant:
+            tracker.track(s)
 
-    def on_sent(sent: Sent) -> None:
-        sent_all.append(sent)
-        if sent.relevant:
-            tracker.track(sent)
-
-    result.achieved_rate = await produce_at_rate(
+    meter.reset()
+    achieved = await produce_at_rate(
         settings, settings.topic_articles_raw, rate, seconds, factory, on_sent
     )
-    relevant = [s for s in sent_all if s.relevant]
-    deadline = time.perf_counter() + drain_s
-    while time.perf_counter() < deadline and any(
-        s.alerted_at is None or s.searchable_at is None for s in relevant
-    ):
-        await asyncio.sleep(0.2)
-    for s in relevant:
-        tracker.pending.pop(s.article_id, None)
-    result.produced = len(sent_all)
-    result.relevant = len(relevant)
-    result.alert_ms = [(s.alerted_at - s.sent_at) * 1000 for s in relevant if s.alerted_at]
-    result.search_ms = [(s.searchable_at - s.sent_at) * 1000 for s in relevant if s.searchable_at]
-    # A backlog shows as latency growing from the first fifth of the run to the last.
-    fifth = max(1, len(relevant) // 5)
-    result.alert_p50_first_last_fifth = (
-        percentile(
-            [(s.alerted_at - s.sent_at) * 1000 for s in relevant[:fifth] if s.alerted_at], 50
-        ),
-        percentile(
-            [(s.alerted_at - s.sent_at) * 1000 for s in relevant[-fifth:] if s.alerted_at], 50
-        ),
+    return await settle(settings, tracker, meter, sent, achieved, drain_s, {})
+
+
+async def publish_path(
+    settings: Settings,
+    tracker: Tracker,
+    meter: Meter,
+    watcher: ArrivalWatcher,
+    publisher: FeedPublisher,
+    factory: ArticleFactory,
+    rate: int,
+    seconds: float,
+    drain_s: float,
+) -> dict[str, Any]:
+    entries: list[Published] = []
+
+    async def publish_one() -> None:
+        article, relevant = factory.make()
+        published_at = time.perf_counter()
+        entry = Published(publisher.publish(article), relevant, published_at)
+        entries.append(entry)
+        watcher.watch(entry)
+        if relevant:
+            tracker.track(entry)
+
+    meter.reset()
+    achieved = await at_fixed_rate(rate, seconds, publish_one)
+    backlog = {"articles_raw": sum(1 for e in entries if e.raw_at is None)}
+    figures = await settle(settings, tracker, meter, entries, achieved, drain_s, backlog)
+    pickup = _latencies(entries, "raw_at")
+    # Still missing after the drain: pushed out of its feed's window before a poll saw it
+    # (or the connector fell that far behind).
+    figures["to_articles_raw"] = {**stats(pickup), "missed": len(entries) - len(pickup)}
+    # The worker's share for the connector's records, comparable with the raw path: they
+    # arrive in bursts (a poll's worth at once) instead of evenly spaced.
+    worker_share = [
+        (e.alerted_at - e.raw_at) * 1000
+        for e in entries
+        if e.relevant and e.alerted_at is not None and e.raw_at is not None
+    ]
+    figures["articles_raw_to_alert"] = stats(worker_share)
+    figures["feeds"] = len(publisher.servers)
+    return figures
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+async def run_async(
+    settings: Settings | None = None,
+    rates: Sequence[int] = (10, 50, 200),
+    seconds: float = 20.0,
+    drain_s: float = 20.0,
+    feeds: int = FEEDS,
+    poll_interval: float = POLL_INTERVAL_S,
+    out: Path | None = OUT,
+) -> dict[str, Any]:
+    """Run the benchmark; returns the report (also written to ``out`` unless None)."""
+    if poll_interval < MIN_POLL_INTERVAL:
+        raise SystemExit(f"the connector's feed lists allow {MIN_POLL_INTERVAL:g} s at least")
+    base = settings or get_settings()
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    publisher = FeedPublisher(name, feeds)  # first: it checks ``feeds``
+    work = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    ns = namespaced(base, name, work / "worker").model_copy(
+        update={"story_window": timedelta(seconds=STORY_WINDOW_S)}
     )
-    result.missing_alerts = result.relevant - len(result.alert_ms)
-    result.missing_search = result.relevant - len(result.search_ms)
-    return result
-
-
-def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = log_path.open("wb")
-    return subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "orbitwatch"), "worker"],
-        env=worker_env(settings),
-        cwd=tempfile.gettempdir(),  # no project .env file overriding the variables
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is not None:
-        return
-    worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
-
-
-async def cleanup(settings: Settings, es: Elasticsearch) -> None:
-    admin = AIOKafkaAdminClient(**kafka_client_options(settings))
-    await admin.start()
-    try:
-        doomed = [
-            t
-            for t in await admin.list_topics()
-            if t.startswith(settings.index_prefix + ".") or t.startswith(settings.app_id)
-        ]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
-    quiet = es.options(ignore_status=[400, 404, 405])
-    quiet.indices.delete(index=f"{settings.index_prefix}-*", expand_wildcards="all")
-    quiet.indices.delete_index_template(name=f"{settings.index_prefix}-*")
-    quiet.ilm.delete_lifecycle(name=IndexNames(settings.index_prefix).ilm_policy)
-
-
-def fmt(value: float | int | None) -> str:
-    return "-" if value is None else f"{value:8.0f}"
-
-
-def report(results: list[RateResult], meta: dict[str, Any]) -> dict[str, Any]:
-    rows = []
-    print()
-    print(
-        f"{'rate/s':>7} {'what':<20} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-        f"{'p50 x base':>10} {'p99 x base':>10}"
-    )
-    for r in results:
-        base = stats(r.baseline_ms)
-        row: dict[str, Any] = {
-            "rate": r.rate,
-            "achieved_rate": round(r.achieved_rate, 1),
-            "produced": r.produced,
-            "relevant": r.relevant,
-            "missing_alerts": r.missing_alerts,
-            "missing_searchable": r.missing_search,
-            "alert_p50_ms_first_vs_last_fifth": r.alert_p50_first_last_fifth,
-            "baseline_kafka_round_trip_ms": base,
-        }
-        for label, values in (("to_alert_ms", r.alert_ms), ("to_searchable_ms", r.search_ms)):
-            s = stats(values)
-            ratio = {
-                q: (s[q] / base[q]) if s[q] is not None and base[q] else None  # type: ignore[operator]
-                for q in ("p50", "p99")
-            }
-            row[label] = s
-            row[label.replace("_ms", "_vs_baseline")] = ratio
-            print(
-                f"{r.rate:>7} {label:<20} {s['n']:>6} {fmt(s['p50'])} {fmt(s['p95'])} "
-                f"{fmt(s['p99'])} {_ratio(ratio['p50']):>10} {_ratio(ratio['p99']):>10}"
-            )
-        print(
-            f"{r.rate:>7} {'kafka round trip':<20} {base['n']:>6} {fmt(base['p50'])} "
-            f"{fmt(base['p95'])} {fmt(base['p99'])}"
-        )
-        print(
-            f"{'':>7} produced {r.produced} at {r.achieved_rate:.1f}/s, relevant {r.relevant}, "
-            f"no alert {r.missing_alerts}, not searchable {r.missing_search}; alert p50 first "
-            f"fifth {fmt(r.alert_p50_first_last_fifth[0]).strip()} ms, last fifth "
-            f"{fmt(r.alert_p50_first_last_fifth[1]).strip()} ms"
-        )
-        rows.append(row)
-    return {**meta, "rates": rows}
-
-
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}x"
-
-
-async def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rates", default="50", help="comma-separated articles/s (default 50)")
-    parser.add_argument("--seconds", type=float, default=30.0, help="produce time per rate")
-    parser.add_argument("--drain", type=float, default=20.0, help="wait for stragglers (s)")
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args(argv)
-    rates = [int(r) for r in args.rates.split(",") if r.strip()]
-
-    run = f"bench-{uuid.uuid4().hex[:8]}"
-    data_dir = Path(tempfile.mkdtemp(prefix=f"{run}-"))
-    settings = bench_settings(run, data_dir)
-    es = make_client(settings)
-    factory = ArticleFactory(run)
-    worker: subprocess.Popen[bytes] | None = None
-    tracker = Tracker(settings, es)
+    logs = (out or OUT).parent
+    worker_log, connector_log = logs / "latency-worker.log", logs / "latency-connector.log"
+    baseline_topic = f"{name}.baseline"
+    baseline_s = min(seconds, BASELINE_MAX_S)
+    es = make_client(ns)
+    factory = ArticleFactory(name)
+    tracker = Tracker(ns, es)
+    watcher = ArrivalWatcher(ns)
+    processes: Processes = {}
+    meter = Meter(processes, InfraLayout.from_settings(base))
     started = time.perf_counter()
     try:
         await ensure_topics(
-            settings,
-            [
-                *pipeline_topics(settings),
-                TopicSpec(f"{run}.baseline", settings.topic_partitions),
-            ],
+            ns, [*pipeline_topics(ns), TopicSpec(baseline_topic, ns.topic_partitions)]
         )
-        log_path = args.out.parent / "latency-worker.log"
-        worker = start_worker(settings, log_path)
-        print(f"run {run}: worker pid {worker.pid} (log {log_path})", flush=True)
+        await publisher.start()
+        feeds_file = work / "feeds.yaml"
+        publisher.write_feed_list(feeds_file, poll_interval)
+        processes["the worker"] = start_worker(ns, worker_log)
+        processes["the connector"] = start_connector(ns, feeds_file, connector_log)
+        print(
+            f"run {name}: worker pid {processes['the worker'].pid}, connector pid "
+            f"{processes['the connector'].pid} polling {feeds} feeds every {poll_interval:g} s "
+            f"(logs {worker_log}, {connector_log})",
+            flush=True,
+        )
         await tracker.start()
-        warmup_s = await wait_ready(tracker, settings, factory, worker)
-        print(f"worker ready after {warmup_s:.1f}s", flush=True)
-        results = []
+        await watcher.start()
+        meter.start()
+        worker_s = await worker_ready(tracker, ns, factory, processes)
+        connector_s = await feeds_ready(tracker, watcher, publisher, factory, processes)
+        print(f"worker ready after {worker_s:.1f}s, feeds after {connector_s:.1f}s", flush=True)
+        rows = []
         for rate in rates:
-            print(f"rate {rate}/s for {args.seconds:.0f}s (baseline first) ...", flush=True)
-            results.append(
-                await run_rate(settings, tracker, factory, rate, args.seconds, args.drain)
+            print(
+                f"rate {rate}/s: Kafka baseline {baseline_s:.0f}s, articles.raw {seconds:.0f}s, "
+                f"feeds {seconds:.0f}s ...",
+                flush=True,
             )
-            if worker.poll() is not None:
-                raise SystemExit(f"the worker exited with {worker.returncode}")
-        meta = {
-            "run": run,
-            "seconds_per_rate": args.seconds,
-            "worker": "subprocess (orbitwatch worker)",
-            "warmup_s": round(warmup_s, 1),
-            "partitions": settings.topic_partitions,
-            "search_poll_interval_ms": 100,
+            row: dict[str, Any] = {"rate": rate}
+            row["baseline_kafka_round_trip_ms"] = await baseline(
+                ns, baseline_topic, rate, baseline_s, factory
+            )
+            row["raw"] = await raw_path(ns, tracker, meter, factory, rate, seconds, drain_s)
+            check_alive(processes)
+            row["publish"] = await publish_path(
+                ns, tracker, meter, watcher, publisher, factory, rate, seconds, drain_s
+            )
+            check_alive(processes)
+            rows.append(row)
+        report = {
+            "run": name,
+            "seconds_per_rate": seconds,
+            "baseline_seconds": baseline_s,
+            "workers": "orbitwatch worker and orbitwatch connector run, one process each",
+            "warmup_s": {"worker": round(worker_s, 1), "feeds": round(connector_s, 1)},
+            "partitions": ns.topic_partitions,
+            "search_poll_ms": SEARCH_POLL_S * 1000,
+            "feeds": {
+                "count": feeds,
+                "hosts": [server.host for server in publisher.servers],
+                "poll_interval_s": poll_interval,
+                "host_gap_s": ConnectorOptions().host_gap,
+                "window_entries": FEED_WINDOW,
+            },
             "alerts_seen": tracker.alerts,
-            "note": "times from the produce call; searchable = first _search hit by id, no "
-            "forced refresh; baseline = produce->consume on a plain topic at the same rate",
+            "failed_searches": tracker.search_errors,
+            "last_failed_search": tracker.last_search_error,
+            "note": "raw: from the produce call to articles.raw; publish: from the entry "
+            "appearing in its feed; searchable = first _search hit by id, no forced refresh; "
+            "baseline = produce->consume on a plain topic at the same rate",
+            "rates": rows,
         }
-        document = report(results, meta)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        print(f"\nreport: {args.out} ({time.perf_counter() - started:.0f}s in all)")
+        print_report(report)
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+            print(f"\nreport: {out} ({time.perf_counter() - started:.0f}s in all)")
+        return report
     finally:
+        await meter.stop()
+        await watcher.stop()
         await tracker.stop()
-        if worker is not None:
-            stop_worker(worker)
-        await cleanup(settings, es)
+        # The connector first, so that nothing new reaches articles.raw while the worker
+        # shuts down and the namespace is wiped.
+        for label in ("the connector", "the worker"):
+            if label in processes:
+                stop_process(processes[label])
+        await publisher.stop()
+        await wipe_namespace(ns, name, es)
         es.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(
+    settings: Settings | None = None,
+    rates: Sequence[int] = (10, 50, 200),
+    seconds: float = 20.0,
+    drain_s: float = 20.0,
+    feeds: int = FEEDS,
+    poll_interval: float = POLL_INTERVAL_S,
+    out: Path | None = OUT,
+) -> dict[str, Any]:
+    """:func:`run_async` for callers without an event loop."""
+    return asyncio.run(run_async(settings, rates, seconds, drain_s, feeds, poll_interval, out))
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def _cell(value: float | int | None) -> str:
+    if value is None:
+        return f"{'-':>8}"
+    return f"{value:8.1f}" if value < 100 else f"{value:8.0f}"
+
+
+def _line(rate: int | str, label: str, figures: dict[str, Any]) -> str:
+    missed = figures.get("missed")
+    return (
+        f"{rate:>7} {label:<28} {figures['n']:>6} {'-' if missed is None else missed:>6} "
+        + " ".join(_cell(figures[q]) for q in ("p50", "p95", "p99", "max"))
+    )
+
+
+def _pairs(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in values.items()) or "unknown"
+
+
+def _notes(label: str, figures: dict[str, Any], rate: int, extra: str = "") -> list[str]:
+    """What stands behind a path's percentiles: rate, backlog, CPU, trends, misses."""
+    indent = f"{'':>7} {label}: "
+    first, last = figures["alert_p50_first_vs_last_fifth_ms"]
+    usage = figures["while_sending"]
+    loop_p99 = usage["benchmark_loop_lag_ms"]["p99"]
+    notes = [
+        f"{indent}sent {figures['sent']} at {figures['achieved_rate']}/s{extra}; when sending "
+        f"stopped, not yet {_pairs(figures['not_yet_at_end_of_sending'])}; worker lag "
+        f"{_pairs(figures['worker_lag_at_end_of_sending'])}; drained in {figures['drain_s']}s, "
+        f"lag then {_pairs(figures['worker_lag_after_drain'])}",
+        f"{indent}CPU cores while sending {_pairs(usage['cpu_cores'])} (of "
+        f"{usage['machine_cores']}); this process's loop lag p99 {_cell(loop_p99).strip()} ms; "
+        f"alert p50 first fifth {_cell(first).strip()} ms, last fifth "
+        f"{'not alerted' if last is None else f'{_cell(last).strip()} ms'}",
+    ]
+    if figures["achieved_rate"] < 0.95 * rate:
+        notes.append(f"{indent}the sender fell behind the target rate")
+    if first is not None and (last is None or last > 2 * first + 500):
+        notes.append(f"{indent}latency grew during the run: a queue built up")
+    missed = figures["alert"]["missed"] + figures["searchable"]["missed"]
+    if missed:
+        notes.append(
+            f"{indent}{figures['alert']['missed']} of {figures['relevant']} not alerted, "
+            f"{figures['searchable']['missed']} not searchable by the end of the drain; the "
+            "percentiles cover only the rest"
+        )
+    return notes
+
+
+def print_report(report: dict[str, Any]) -> None:
+    print()
+    print(
+        f"{'rate/s':>7} {'path':<28} {'n':>6} {'missed':>6} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'max ms':>8}"
+    )
+    for row in report["rates"]:
+        rate, raw, pub = row["rate"], row["raw"], row["publish"]
+        lines = [
+            ("kafka round trip", row["baseline_kafka_round_trip_ms"]),
+            ("articles.raw -> alert", raw["alert"]),
+            ("articles.raw -> search", raw["searchable"]),
+            ("publish -> articles.raw", pub["to_articles_raw"]),
+            ("  then articles.raw -> alert", pub["articles_raw_to_alert"]),
+            ("publish -> alert", pub["alert"]),
+            ("publish -> search", pub["searchable"]),
+        ]
+        for label, figures in lines:
+            print(_line(rate, label, figures))
+        for note in [
+            *_notes("raw", raw, rate),
+            *_notes("publish", pub, rate, f" on {pub['feeds']} feeds"),
+        ]:
+            print(note)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rates", default="10,50,200", help="comma-separated articles/s")
+    parser.add_argument("--seconds", type=float, default=20.0, help="sending time per path")
+    parser.add_argument("--drain", type=float, default=20.0, help="longest wait after sending (s)")
+    parser.add_argument("--feeds", type=int, default=FEEDS, help="feeds (one host each)")
+    parser.add_argument(
+        "--poll-interval", type=float, default=POLL_INTERVAL_S, help="feed poll interval (s)"
+    )
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    rates = [int(r) for r in args.rates.split(",") if r.strip()]
+    run(None, rates, args.seconds, args.drain, args.feeds, args.poll_interval, args.out)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(main())

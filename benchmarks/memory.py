@@ -58,8 +58,10 @@ class PeakMemory:
         self._thread.start()
 
     def stop(self) -> dict[str, float]:
+        """Stop sampling (if it ever started) and return the peaks."""
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
         return self.report()
 
     def sample(self) -> None:

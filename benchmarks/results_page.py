@@ -143,12 +143,13 @@ def _latency(report: Report) -> list[str]:
                         entry["rate"],
                         f"{label} -> {target}",
                         stats.get("n", "-"),
+                        stats.get("missed", "-"),
                         _n(stats.get("p50")),
                         _n(stats.get("p95")),
                         _n(stats.get("p99")),
                     )
                 )
-    return _table(("articles/s", "path", "n", "p50 ms", "p95 ms", "p99 ms"), rows)
+    return _table(("articles/s", "path", "n", "missed", "p50 ms", "p95 ms", "p99 ms"), rows)
 
 
 def _elastalert(report: Report) -> list[str]:

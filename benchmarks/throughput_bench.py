@@ -27,21 +27,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 from elasticsearch.helpers import async_streaming_bulk
 
 from benchmarks.corpus import generate, load_seeds
 from benchmarks.memory import PeakMemory, pid_from_file
+from benchmarks.processes import child_env, live_pid, tree_cpu_seconds
 from deploy.local.layout import InfraLayout
 from orbitwatch.elastic import make_async_client, make_client
 from orbitwatch.indices.names import IndexNames
@@ -60,9 +63,21 @@ def _rate(count: int, seconds: float) -> float:
     return round(count / seconds, 1) if seconds > 0 else 0.0
 
 
-def _phase(articles: int, seconds: float) -> dict[str, float]:
+def _phase(articles: int, seconds: float, cpu_seconds: float) -> dict[str, float]:
+    """Wall-clock rate, and CPU time per article: the latter does not depend on what else
+    the machine is running, so it compares phases even on a busy host."""
     rate = _rate(articles, seconds)
-    return {"articles": articles, "seconds": round(seconds, 2), "per_second": rate}
+    return {
+        "articles": articles,
+        "seconds": round(seconds, 2),
+        "per_second": rate,
+        "cpu_ms_per_article": round(cpu_seconds * 1000 / articles, 3) if articles else 0.0,
+    }
+
+
+def _cpu_seconds() -> float:
+    times = psutil.Process().cpu_times()
+    return float(times.user + times.system)
 
 
 # -- setup ------------------------------------------------------------------------------------
@@ -149,23 +164,23 @@ async def _bulk(
 
 
 async def raw_consume(settings: Settings, count: int) -> dict[str, float]:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     read = 0
     async for values in _records(settings, count):
         read += len(values)
-    return _phase(read, time.perf_counter() - started)
+    return _phase(read, time.perf_counter() - started, _cpu_seconds() - cpu)
 
 
 async def raw_bulk(
     settings: Settings, names: IndexNames, docs: list[tuple[str, str, bytes]]
 ) -> dict[str, float]:
     client = make_async_client(settings)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     try:
         indexed = await _bulk(client, names, docs)
     finally:
         await client.close()
-    return _phase(indexed, time.perf_counter() - started)
+    return _phase(indexed, time.perf_counter() - started, _cpu_seconds() - cpu)
 
 
 async def hand_loop(settings: Settings, names: IndexNames, count: int) -> dict[str, float]:
@@ -173,7 +188,7 @@ async def hand_loop(settings: Settings, names: IndexNames, count: int) -> dict[s
 
     classifier = Classifier(watchlist=settings.watchlist)
     client = make_async_client(settings)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     indexed = 0
     try:
         async for values in _records(settings, count):
@@ -181,7 +196,7 @@ async def hand_loop(settings: Settings, names: IndexNames, count: int) -> dict[s
             indexed += await _bulk(client, names, docs)
     finally:
         await client.close()
-    return _phase(indexed, time.perf_counter() - started)
+    return _phase(indexed, time.perf_counter() - started, _cpu_seconds() - cpu)
 
 
 def _count(es: Elasticsearch, names: IndexNames) -> int:
@@ -207,8 +222,7 @@ def orbitwatch_worker(
         own = settings.model_copy(update={"data_dir": Path(settings.data_dir) / f"w{n}"})
         own.data_dir.mkdir(parents=True, exist_ok=True)
         env = {
-            **_inherited_env(),
-            **own.environment(),
+            **child_env(own),
             "ORBITWATCH_METRICS_PORT": str(metrics_port + n if metrics_port else 0),
         }
         log = own.data_dir / "worker.log"
@@ -221,7 +235,7 @@ def orbitwatch_worker(
             )
         workers.append(worker)
         print(f"worker pid {worker.pid}, log {log}", flush=True)
-        memory.watch(f"worker_{n + 1}", _live_pid(worker))
+        memory.watch(f"worker_{n + 1}", live_pid(worker))
     first_at: float | None = None
     first_count = 0
     indexed = 0
@@ -237,6 +251,7 @@ def orbitwatch_worker(
             if indexed >= count:
                 break
     finally:
+        cpu = sum(tree_cpu_seconds(w.pid) for w in workers if w.poll() is None)
         for worker in workers:
             worker.terminate()
         for worker in workers:
@@ -255,17 +270,8 @@ def orbitwatch_worker(
         "first_indexed_after_s": round(first_at - started, 2) if first_at else None,
         "per_second_after_first": _rate(indexed - first_count, steady),
         "complete": indexed >= count,
+        "cpu_ms_per_article": round(cpu * 1000 / indexed, 3) if indexed else 0.0,
     }
-
-
-def _live_pid(process: subprocess.Popen[bytes]) -> Callable[[], int | None]:
-    return lambda: process.pid if process.poll() is None else None
-
-
-def _inherited_env() -> dict[str, str]:
-    import os
-
-    return {k: v for k, v in os.environ.items() if not k.startswith("ORBITWATCH_")}
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -329,9 +335,10 @@ def run(
         docs = [_document(classifier, a.to_bytes()) for a in articles]
         report["raw_bulk"] = asyncio.run(raw_bulk(settings, bulk_names, docs))
     finally:
-        report["memory"] = memory.stop() if memory._thread.is_alive() else memory.report()
+        report["memory"] = memory.stop()
         asyncio.run(wipe_namespace(settings, run_id, es))
         es.close()
+        shutil.rmtree(workdir, ignore_errors=True)
     return _with_ratios(report)
 
 
@@ -344,6 +351,9 @@ def _with_ratios(report: dict[str, Any]) -> dict[str, Any]:
         "orbitwatch_vs_raw_consume": round(ours / report["raw_consume"]["per_second"], 3),
         "orbitwatch_vs_raw_bulk": round(ours / report["raw_bulk"]["per_second"], 3),
     }
+    report["ratios"]["hand_loop_cpu_over_orbitwatch_cpu"] = round(
+        report["hand_loop"]["cpu_ms_per_article"] / report["orbitwatch"]["cpu_ms_per_article"], 3
+    )
     report["targets"] = {
         "articles_per_second_2000": ours >= 2000,
         "at_least_0.7_of_hand_loop": report["ratios"]["orbitwatch_vs_hand_loop"] >= 0.7,
@@ -354,7 +364,7 @@ def _with_ratios(report: dict[str, Any]) -> dict[str, Any]:
 def print_report(report: dict[str, Any]) -> None:
     languages = report["corpus"]["languages"]
     print(f"\nthroughput, {report['articles']} articles ({languages} languages)")
-    print(f"{'phase':<34} {'articles/s':>11} {'seconds':>8}")
+    print(f"{'phase':<34} {'articles/s':>11} {'seconds':>8} {'CPU ms/article':>15}")
     phases = (
         ("raw_consume", "(a) raw aiokafka consume"),
         ("raw_bulk", "(b) raw ES bulk helper"),
@@ -365,7 +375,8 @@ def print_report(report: dict[str, Any]) -> None:
         if key not in report:
             continue
         phase = report[key]
-        print(f"{label:<34} {phase['per_second']:>11,.0f} {phase['seconds']:>8}")
+        cpu = phase.get("cpu_ms_per_article", 0.0)
+        print(f"{label:<34} {phase['per_second']:>11,.0f} {phase['seconds']:>8} {cpu:>15.3f}")
     steady = report["orbitwatch"]["per_second_after_first"]
     print(f"orbitwatch after its first document: {steady:,.0f}/s")
     print("ratios:", json.dumps(report.get("ratios")))
