@@ -61,13 +61,19 @@ def _feed_seeds(documents: dict[str, bytes], relevant: bool, filler: bool) -> li
     return seeds
 
 
-def load_seeds() -> tuple[list[Seed], list[str]]:
-    """All seed texts and the names of the sources they came from."""
-    sources = ["tests/data/holdout-synthetic.jsonl", "connectors/demo feeds"]
+def holdout_seeds() -> list[Seed]:
+    """The project's own labeled holdout, relevant and hard-negative items."""
     seeds = []
     for line in HOLDOUT.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         seeds.append(Seed(row["lang"], row["title"], row["text"], row["label"]["relevant"]))
+    return seeds
+
+
+def load_seeds() -> tuple[list[Seed], list[str]]:
+    """All seed texts and the names of the sources they came from."""
+    sources = ["tests/data/holdout-synthetic.jsonl", "connectors/demo feeds"]
+    seeds = holdout_seeds()
     # The demo feeds are mostly relevant stories; mark them so the mix stays controlled.
     seeds += _feed_seeds(demo_documents(), relevant=True, filler=False)
     if SHARED_FEEDS.is_dir():

@@ -48,6 +48,11 @@ def create_app(settings: Settings, **overrides: Any) -> faust.App:
         "topic_partitions": settings.topic_partitions,
         "consumer_auto_offset_reset": "earliest",
         "producer_acks": -1,
+        # After a crash (kill -9, OOM) the group waits this long for the dead member before
+        # handing its partitions on; faust's 60 s default stalled every partition for a
+        # minute in the fault tests. Heartbeats come from the consumer's own thread, so a
+        # busy agent does not make a live worker miss them.
+        "broker_session_timeout": 20.0,
         # aiokafka keeps one open batch per partition and makes send() wait while it is
         # full, so the 16 KiB default (a handful of articles) stalls every agent that
         # publishes; larger batches and a short linger let one request carry hundreds.

@@ -75,19 +75,26 @@ class InfraLayout:
     elasticsearch: ElasticsearchLayout
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> InfraLayout:
+    def from_settings(cls, settings: Settings, run_root: Path | None = None) -> InfraLayout:
+        """The layout under ``settings.infra_home``.
+
+        ``run_root`` moves only the servers' run folders (data, logs, pid files) elsewhere
+        while the downloads stay in the shared cache: a second, private pair of servers
+        (the fault-injection tests) then needs no download and leaves the usual ones alone.
+        """
         root = settings.infra_home.resolve()
         downloads = root / "downloads"
+        runs = run_root.resolve() if run_root is not None else root
         return cls(
             root=root,
             kafka=KafkaLayout(
                 version=settings.kafka_version,
                 libs=downloads / f"kafka-{settings.kafka_version}" / "libs",
-                run=root / "kafka",
+                run=runs / "kafka",
             ),
             elasticsearch=ElasticsearchLayout(
                 version=settings.es_version,
                 home=downloads / f"elasticsearch-{settings.es_version}",
-                run=root / "elasticsearch",
+                run=runs / "elasticsearch",
             ),
         )

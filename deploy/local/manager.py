@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from deploy.local.es_server import LocalElasticsearch
 from deploy.local.java import find_jdk
@@ -26,9 +27,9 @@ class UpResult:
 
 
 class LocalInfra:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, run_root: Path | None = None) -> None:
         self.settings = settings
-        self.layout = InfraLayout.from_settings(settings)
+        self.layout = InfraLayout.from_settings(settings, run_root)
         self.kafka = LocalKafka(settings, self.layout.kafka)
         self.elasticsearch = LocalElasticsearch(settings, self.layout.elasticsearch)
 

@@ -147,17 +147,21 @@ def digest_alert(
     period_start: datetime,
     period_end: datetime,
     alerted_at: datetime,
+    overflow: int = 0,
 ) -> Alert:
+    """``overflow``: earlier members of the period that were not kept (only counted)."""
     worst = max((m.severity for m in members), key=lambda s: s.rank)
     listed = list(members)[-MAX_LISTED:]
     stories = len({m.story_id for m in members})
+    count = len(members) + overflow
+    on = f"{stories}+" if overflow else str(stories)
     return Alert(
         alert_id=make_alert_id("digest", rule.name, period_start.isoformat()),
         kind=AlertKind.digest,
         rule=rule.name,
         rule_description=rule.description,
         severity=worst,
-        title=f"{rule.name}: {len(members)} alert(s) on {stories} story(ies)",
+        title=f"{rule.name}: {count} alert(s) on {on} story(ies)",
         titles=[m.title for m in listed],
         article_ids=[a for m in listed for a in m.article_ids[-1:]],
         actors=sorted({a for m in members for a in m.actors}),
@@ -168,7 +172,7 @@ def digest_alert(
         alerted_at=alerted_at,
         window_start=period_start,
         window_end=period_end,
-        count=len(members),
+        count=count,
         members=[_member(m) for m in listed],
     )
 
