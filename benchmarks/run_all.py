@@ -84,7 +84,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller runs (about 4 minutes)")
     parser.add_argument("--write-docs", action="store_true", help=f"rewrite {DOCS.name}")
     parser.add_argument("--only", help="comma-separated subset of: " + ", ".join(BENCHMARKS))
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help=f"rewrite {DOCS.name} from the last report.json without running anything",
+    )
     args = parser.parse_args()
+    if args.render_only:
+        from benchmarks.results_page import render
+
+        DOCS.write_text(render(json.loads((OUT / "report.json").read_text())))
+        print(f"wrote {DOCS}")
+        return
     names = args.only.split(",") if args.only else list(BENCHMARKS)
     for name in names:
         (OUT / f"{name}.json").unlink(missing_ok=True)  # a failed run must not show old figures
