@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.report_file import write_report
 from streams.classifier import Classifier
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -141,9 +142,7 @@ def main() -> None:
         "keyword_baseline_per_second": round(naive),
         "ratio_to_baseline": round(ours / naive, 3),
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2))
-    print(f"report: {OUT}")
+    write_report(OUT, report)
 
 
 if __name__ == "__main__":

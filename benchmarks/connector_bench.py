@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
 import os
 import random
@@ -32,6 +31,7 @@ from xml.sax.saxutils import escape
 
 import feedparser
 
+from benchmarks.report_file import write_report
 from connectors.demo.server import DemoFeedServer
 from connectors.feedlist import FeedConfig
 from connectors.producer import DeliveryFailed, KafkaSink
@@ -347,9 +347,7 @@ def main() -> None:
                 "largest_parser_worker": round(_mb(peak_workers)),
             },
         }
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(json.dumps(report, indent=2))
-        print(f"report: {OUT}")
+        write_report(OUT, report)
     finally:
         ours.send("stop")
         server.join(timeout=10)

@@ -85,6 +85,7 @@ from elasticsearch import Elasticsearch
 from benchmarks.articles import ArticleFactory, Sent, produce_at_rate
 from benchmarks.latency_bench import STORY_WINDOW_S, assigned_consumer, stats
 from benchmarks.processes import check_alive, start_worker, stop_process
+from benchmarks.report_file import write_report
 from orbitwatch.elastic import make_client
 from orbitwatch.indices.names import IndexNames
 from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
@@ -642,9 +643,8 @@ async def run_async(
         }
         print_report(report)
         if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-            print(f"\nreport: {out} ({time.perf_counter() - started:.0f}s in all)")
+            write_report(out, report)
+            print(f"({time.perf_counter() - started:.0f}s in all)")
         return report
     finally:
         await observer.stop()

@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
 import shutil
 import subprocess
@@ -95,6 +94,7 @@ from benchmarks.processes import (
     stop_process,
     tree_cpu_seconds,
 )
+from benchmarks.report_file import write_report
 from connectors.demo.server import DemoFeedServer
 from connectors.feedlist import MIN_POLL_INTERVAL, FeedConfig
 from connectors.normalize import article_id, canonical_url, identity_key
@@ -823,9 +823,8 @@ async def run_async(
         }
         print_report(report)
         if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-            print(f"\nreport: {out} ({time.perf_counter() - started:.0f}s in all)")
+            write_report(out, report)
+            print(f"({time.perf_counter() - started:.0f}s in all)")
         return report
     finally:
         await meter.stop()

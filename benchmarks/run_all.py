@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.memory import MIB
+from benchmarks.report_file import write_report
 from orbitwatch.settings import PROJECT_ROOT, get_settings
 
 OUT = PROJECT_ROOT / "benchmarks" / "out"
@@ -109,9 +110,8 @@ def main() -> None:
         "machine": machine(),
         "reports": reports,
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "report.json").write_text(json.dumps(combined, indent=2))
-    print(f"\nall benchmarks: {total:.0f} s; report: {OUT / 'report.json'}")
+    print(f"\nall benchmarks: {total:.0f} s")
+    write_report(OUT / "report.json", combined)
     if args.write_docs:
         from benchmarks.results_page import render
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,7 @@ from elasticsearch.helpers import async_streaming_bulk
 from benchmarks.corpus import generate, load_seeds
 from benchmarks.memory import PeakMemory, pid_from_file
 from benchmarks.processes import child_env, live_pid, tree_cpu_seconds
+from benchmarks.report_file import write_report
 from deploy.local.layout import InfraLayout
 from orbitwatch.elastic import make_async_client, make_client
 from orbitwatch.indices.names import IndexNames
@@ -142,8 +145,6 @@ def _document(classifier: Any, raw: bytes) -> tuple[str, str, bytes]:
 
 
 def _actions(names: IndexNames, docs: list[tuple[str, str, bytes]]) -> Iterator[dict[str, Any]]:
-    from datetime import datetime
-
     for doc_id, timestamp, body in docs:
         index = names.events_index(datetime.fromisoformat(timestamp))
         yield {"_index": index, "_id": doc_id, "_source": body.decode()}
@@ -183,10 +184,9 @@ async def raw_bulk(
     return _phase(indexed, time.perf_counter() - started, _cpu_seconds() - cpu)
 
 
-async def hand_loop(settings: Settings, names: IndexNames, count: int) -> dict[str, float]:
-    from streams.classifier import Classifier
-
-    classifier = Classifier(watchlist=settings.watchlist)
+async def hand_loop(
+    settings: Settings, names: IndexNames, count: int, classifier: Any
+) -> dict[str, float]:
     client = make_async_client(settings)
     started, cpu = time.perf_counter(), _cpu_seconds()
     indexed = 0
@@ -297,7 +297,7 @@ def run(
     memory = PeakMemory()
     memory.watch("kafka", lambda: pid_from_file(layout.kafka.pidfile))
     memory.watch("elasticsearch", lambda: pid_from_file(layout.elasticsearch.pidfile))
-    memory.watch("benchmark", lambda: __import__("os").getpid())
+    memory.watch("benchmark", os.getpid)
     report: dict[str, Any] = {"run": run_id, "articles": count, "relevant_share": relevant_share}
     try:
         _, sources = load_seeds()
@@ -327,11 +327,12 @@ def run(
         if not baselines:
             return report
         print("(c) hand-written consume -> classify -> bulk loop ...", flush=True)
-        report["hand_loop"] = asyncio.run(hand_loop(settings, loop_names, count))
-        print("(b) raw bulk helper ...", flush=True)
+        # One classifier for both baselines, built outside the timed phases.
         from streams.classifier import Classifier
 
         classifier = Classifier(watchlist=settings.watchlist)
+        report["hand_loop"] = asyncio.run(hand_loop(settings, loop_names, count, classifier))
+        print("(b) raw bulk helper ...", flush=True)
         docs = [_document(classifier, a.to_bytes()) for a in articles]
         report["raw_bulk"] = asyncio.run(raw_bulk(settings, bulk_names, docs))
     finally:
@@ -408,9 +409,7 @@ def main() -> None:
         processes=args.processes,
     )
     print_report(report)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=2))
-    print(f"report: {OUT}")
+    write_report(OUT, report)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ operators filter a DLQ by error type without parsing anything.
 
 from __future__ import annotations
 
-from faust.types import EventT
+from faust.types import EventT, TopicT
 
 from orbitwatch.errors import InvalidMessage
 
@@ -29,3 +29,13 @@ def dead_letter_headers(event: EventT, exc: BaseException) -> list[tuple[str, by
         (HEADER_ERROR_MESSAGE, str(exc)[:MAX_MESSAGE_CHARS].encode("utf-8", "replace")),
         (HEADER_SOURCE, f"{message.topic}/{message.partition}/{message.offset}".encode()),
     ]
+
+
+async def deliver_dead_letter(
+    topic: TopicT, event: EventT, headers: list[tuple[str, bytes]]
+) -> None:
+    """Publish the original record with ``headers`` and wait until Kafka has it: the source
+    offset is committed once the agent moves on, so an unconfirmed dead letter could vanish.
+    Callers wrap this in their retry loop."""
+    delivery = await topic.send(key=event.message.key, value=event.message.value, headers=headers)
+    await delivery

@@ -67,7 +67,7 @@ from orbitwatch.settings import Settings
 from schemas import ClassifiedEvent
 from schemas.documents import EventDocument, StoryDocument, event_time
 from streams import metrics
-from streams.deadletter import dead_letter_headers, error_type
+from streams.deadletter import dead_letter_headers, deliver_dead_letter, error_type
 from streams.sinks import metrics as sink_metrics
 from streams.sinks.bulk import IndexOperation
 from streams.sinks.elasticsearch import BulkSink, Rejection, request_failure
@@ -307,13 +307,7 @@ class Indexer:
         """Publish the original record with the reason, and wait until Kafka has it."""
         headers = [*dead_letter_headers(event, exc), *extra]
 
-        async def deliver() -> None:
-            delivery = await self.dlq.send(
-                key=event.message.key, value=event.message.value, headers=headers
-            )
-            await delivery
-
-        await self._retry(deliver)
+        await self._retry(lambda: deliver_dead_letter(self.dlq, event, headers))
         metrics.DEAD_LETTERS.labels(self.dlq.get_topic_name(), error_type(exc)).inc()
         log.warning(
             "dead-lettered %s/%s/%s: %s",

@@ -28,7 +28,7 @@ from orbitwatch.kafka import DOWNSTREAM_RECORD_BYTES
 from orbitwatch.settings import Settings
 from schemas import Article, Classification, ClassifiedEvent, utc_now
 from streams import metrics
-from streams.deadletter import dead_letter_headers, error_type
+from streams.deadletter import dead_letter_headers, deliver_dead_letter, error_type
 from streams.sinks.retry import Backoff, retry_forever
 from streams.stories import StoryIndex
 
@@ -94,16 +94,9 @@ class Pipeline:
             exc,
         )
         headers = dead_letter_headers(event, exc)
-
-        async def deliver() -> None:
-            delivery = await self.dlq.send(
-                key=event.message.key, value=event.message.value, headers=headers
-            )
-            await delivery
-
-        # Waited for: the record's offset is committed once this agent moves on, so a dead
-        # letter Kafka did not take would be lost without a trace.
-        await retry_forever(deliver, Backoff(initial=0.5, maximum=10.0))
+        await retry_forever(
+            lambda: deliver_dead_letter(self.dlq, event, headers), Backoff(maximum=10.0)
+        )
 
     async def _classify_agent(self, stream: StreamT[bytes]) -> None:
         async for event in stream.events():
