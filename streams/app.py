@@ -62,6 +62,13 @@ def create_app(settings: Settings, **overrides: Any) -> faust.App:
         # bytes through the socket, the broker and every consumer of the topic.
         "producer_compression_type": "lz4",
         "producer_max_request_size": DOWNSTREAM_RECORD_BYTES,
+        # On shutdown and on every rebalance faust empties the agents' input buffers and
+        # then, by default, waits until every event it delivered is acknowledged. Events
+        # held by a batching agent (the indexers' partial batches) are never acknowledged
+        # after that, so the wait never ended: stop() and rebalances hung for good. Not
+        # waiting is safe because every write is idempotent: events not acknowledged are
+        # not committed, and are processed again after the restart or rebalance.
+        "stream_wait_empty": False,
         "web_enabled": False,
     }
     options.update(overrides)

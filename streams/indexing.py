@@ -27,14 +27,12 @@ whichever comes last makes the offset committable. A batch interrupted anywhere 
 pins, its offsets stay uncommitted, and the events are consumed again after a restart; the
 deterministic ids make that second indexing an overwrite.
 
-A batch that cannot be written is never skipped, but it may be *abandoned*: before faust
-hands partitions over (rebalance) or stops, it waits until every in-flight message is
-acked (``stream_wait_empty``), which would wait forever while Elasticsearch is down. So when
-a write fails while the app is stopping or rebalancing, the agent gives the batch up: its
-messages are taken off the consumer's in-flight set *without* being acked
-(:func:`_release_unacked`), so their offsets are not committed, and faust seeks back to the
-committed offsets after the rebalance (or the next worker starts there), so the events are
-read and indexed again.
+A batch that cannot be written is never skipped, but it may be *abandoned*: when a write
+fails while the app is stopping or moving partitions (rebalance), the agent stops retrying
+and drops the batch without acking it, so its offsets are not committed and the events are
+read and indexed again after the rebalance or restart. faust does not wait for such
+unacked events (``stream_wait_empty`` is off, see ``streams/app.py``), so an Elasticsearch
+outage never holds up a shutdown or a rebalance.
 
 Story aggregates live in a faust table keyed by story id. ``events.classified`` is keyed by
 story id, so a story's events arrive on one partition, in order, at one agent. The table is
@@ -143,7 +141,6 @@ class Indexer:
                     await self.index_batch(events, sink, client)
                 except RetryAbandoned as exc:
                     sink.clear()
-                    _release_unacked(self.app, events)
                     log.warning("abandoned a batch of %d events: %s", len(events), exc)
                     continue
                 for event in events:
@@ -326,7 +323,7 @@ class Indexer:
         )
 
     def _must_yield(self) -> bool:
-        """faust is stopping or moving partitions and waits for our in-flight events."""
+        """faust is stopping or moving partitions: a batch still failing is given up."""
         return bool(self.app.should_stop or self.app.rebalancing)
 
     async def _retry(self, operation: Callable[[], Awaitable[T]], *, abandonable: bool = True) -> T:
@@ -336,21 +333,6 @@ class Indexer:
             on_retry=_count_retry,
             give_up=self._must_yield if abandonable else lambda: False,
         )
-
-
-def _release_unacked(app: faust.App, events: Iterable[EventT]) -> None:
-    """Stop faust from waiting for these events without acking them (so no commit).
-
-    faust has no public "nack": ``Consumer.wait_empty`` waits on the consumer's set of
-    tracked, unacked messages, and only an ack removes one. Taking them out of that set
-    (verified against faust-streaming 0.15.3) lets a stop or rebalance proceed; the pins
-    stay, so the offsets remain uncommitted and the events are consumed again.
-    """
-    unacked = getattr(app.consumer, "_unacked_messages", None)
-    if unacked is None:  # a faust without this set: stop/rebalance will wait, nothing is lost
-        return
-    for event in events:
-        unacked.discard(event.message)
 
 
 def _count_retry(exc: BaseException, delay: float, attempt: int) -> None:

@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
+from deploy.local.manager import LocalInfra
+from deploy.local.process import tail
+from deploy.local.server import State
 from orbitwatch.elastic import make_client
 from orbitwatch.namespace import namespaced, wipe_namespace
 from orbitwatch.settings import Settings
@@ -47,6 +50,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.faults)
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Show a failure as it happens: if a later test hangs until CI's time limit, the
+    # summary that would have listed it is never printed.
+    if report.failed:
+        print(
+            f"\n[failed] {report.nodeid} ({report.when})\n{report.longreprtext[-4000:]}", flush=True
+        )
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     versions = terminalreporter.config.stash.get(_VERSIONS, None)
     if versions:
@@ -56,12 +68,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 @pytest.fixture(scope="session")
-def infra_settings(pytestconfig: pytest.Config) -> Iterator[Settings]:
-    """Settings pointing at a ready Kafka and Elasticsearch (reused or started here)."""
-    from deploy.local.manager import LocalInfra
-
-    settings = Settings()
-    infra = LocalInfra(settings)
+def shared_infra(pytestconfig: pytest.Config) -> Iterator[LocalInfra]:
+    """A ready Kafka and Elasticsearch on the configured addresses (reused or started here)."""
+    infra = LocalInfra(Settings())
     results = infra.up(report=lambda line: print(f"[infra] {line}"))
     started = [r.name for r in results if r.started]
     statuses = {s.name: s for s in infra.status()}
@@ -69,9 +78,37 @@ def infra_settings(pytestconfig: pytest.Config) -> Iterator[Settings]:
         f"{name} ({s.address}, {s.state.value})": s.version or "unknown"
         for name, s in statuses.items()
     }
-    yield settings
+    yield infra
     if started and not pytestconfig.getoption("--keep-infra"):
         infra.down(report=lambda line: print(f"[infra] {line}"))
+
+
+@pytest.fixture(scope="session")
+def infra_settings(shared_infra: LocalInfra) -> Settings:
+    """Settings pointing at the shared servers."""
+    return shared_infra.settings
+
+
+@pytest.fixture(autouse=True)
+def _shared_servers_alive(request: pytest.FixtureRequest) -> None:
+    """Fail fast, and start the server again, when a shared server died since the last test.
+
+    Without this, one dead server turns every later server test into a wait for its
+    timeout, and the cause (the server's own log) is never shown.
+    """
+    if "infra_settings" not in request.fixturenames:
+        return
+    infra: LocalInfra = request.getfixturevalue("shared_infra")
+    dead = [s for s in infra.servers if s.status().state is State.stopped]
+    if not dead:
+        return
+    logs = {s.name: tail(s.log, lines=40) for s in dead}
+    infra.up(report=lambda line: print(f"[infra] {line}"))
+    pytest.fail(
+        "shared server(s) had stopped before this test and were started again: "
+        + "; ".join(f"{name}, last lines of its log:\n{text}" for name, text in logs.items()),
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="session")
