@@ -22,6 +22,19 @@ LOCAL_SASL_USER = "orbitwatch"
 LOCAL_SASL_PASSWORD = "orbitwatch-local-sasl"
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id: 16 bytes in URL-safe base64 without padding.
+
+    One in 64 such strings starts with "-", which the storage tool reads as an option
+    ("argument --cluster-id/-t: expected one argument"); like Kafka's own generator, draw
+    again until it does not.
+    """
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
+
+
 class LocalKafka(LocalServer):
     name = "Kafka"
     start_timeout = 90.0
@@ -106,7 +119,7 @@ class LocalKafka(LocalServer):
     def _format_storage(self, jdk: Jdk) -> None:
         if (self.layout.data / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         proc = subprocess.run(
             self._java_command(
                 jdk,
@@ -123,7 +136,9 @@ class LocalKafka(LocalServer):
             check=False,
         )
         if proc.returncode != 0:
-            raise StartupFailed("Kafka storage format failed", (proc.stdout + proc.stderr)[-2000:])
+            output = (proc.stdout + proc.stderr).strip()
+            last = output.splitlines()[-1] if output else f"exit code {proc.returncode}"
+            raise StartupFailed(f"Kafka storage format failed: {last}", output[-2000:])
 
     def _launch(self, jdk: Jdk) -> None:
         self._write_config()
