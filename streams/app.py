@@ -11,6 +11,7 @@ from faust.transport.consumer import Consumer
 
 from orbitwatch.kafka import DOWNSTREAM_RECORD_BYTES, build_ssl_context
 from orbitwatch.settings import KafkaSecurityProtocol, Settings
+from streams.producer_metadata import track_output_topics
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings, **overrides: Any) -> faust.App:
     app = faust.App(settings.app_id, **options)
     # mode's SignalHandlerT (mypy_extensions VarArg/NamedArg) rejects even an exact match.
     app.on_rebalance_complete.connect(_rewind_uncommitted)  # type: ignore[arg-type]
+    app.on_rebalance_complete.connect(track_output_topics(settings))
     return app
 
 
