@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord
 
 from orbitwatch.kafka import kafka_client_options
@@ -47,3 +48,18 @@ async def drain(
     finally:
         await consumer.stop()
     return seen
+
+
+async def committed_offsets(settings: Settings, topic: str) -> dict[int, int]:
+    """Partition -> offset the worker group has committed on ``topic`` (only those above 0)."""
+    admin = AIOKafkaAdminClient(**kafka_client_options(settings))
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(settings.app_id)
+    finally:
+        await admin.close()
+    return {
+        tp.partition: meta.offset
+        for tp, meta in offsets.items()
+        if tp.topic == topic and meta.offset > 0
+    }
