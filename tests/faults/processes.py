@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,17 +96,24 @@ class Process:
         self.popen.send_signal(signal.SIGKILL)
         self.popen.wait(timeout=30)
 
-    def stop(self, timeout: float = 60.0) -> None:
-        """SIGTERM, then SIGKILL after ``timeout``: the normal way out, used at teardown."""
+    def stop(self, timeout: float = 60.0) -> float | None:
+        """SIGTERM, then SIGKILL after ``timeout``: the normal way out, used at teardown.
+
+        Returns the seconds it took to exit on its own; None if it had to be killed or was
+        not running.
+        """
         if not self.alive():
-            return
+            return None
         assert self.popen is not None
+        started = time.monotonic()
         self.popen.send_signal(signal.SIGTERM)
         try:
             self.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.popen.kill()
             self.popen.wait(timeout=30)
+            return None
+        return time.monotonic() - started
 
     def tail(self, lines: int = 40) -> str:
         try:

@@ -10,8 +10,6 @@ the held events must all be indexed once a worker runs again.
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -43,20 +41,6 @@ def _indexed_ids(es: Elasticsearch, settings: Settings) -> set[str]:
     return {hit["_id"] for hit in hits}
 
 
-def _terminate(worker: Process, limit_s: float) -> float:
-    """SIGTERM; seconds until the worker exited by itself (fails after killing it if not)."""
-    assert worker.popen is not None
-    started = time.monotonic()
-    worker.popen.send_signal(signal.SIGTERM)
-    try:
-        worker.popen.wait(timeout=limit_s)
-    except subprocess.TimeoutExpired:
-        worker.popen.kill()
-        worker.popen.wait(timeout=30)
-        pytest.fail(f"the worker did not exit within {limit_s:.0f} s of SIGTERM:\n{worker.tail()}")
-    return time.monotonic() - started
-
-
 async def test_sigterm_does_not_wait_for_events_held_by_a_batch(
     isolated_settings: Settings, es_client: Elasticsearch, tmp_path: Path
 ) -> None:
@@ -73,7 +57,10 @@ async def test_sigterm_does_not_wait_for_events_held_by_a_batch(
         )
         alerts = await drain(settings, settings.topic_alerts, expect=1, quiet_s=1.0)
         assert alerts, f"alerting never saw the events:\n{holding.tail()}"
-        took = _terminate(holding, EXIT_LIMIT_S)
+        took = holding.stop(timeout=EXIT_LIMIT_S)
+        assert took is not None, (
+            f"the worker did not exit within {EXIT_LIMIT_S:.0f} s of SIGTERM:\n{holding.tail()}"
+        )
     finally:
         holding.stop()
     print(f"exited {took:.1f} s after SIGTERM with a batch held")
