@@ -101,6 +101,8 @@ def pipeline_topics(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.topic_alerts, 1),
         TopicSpec(settings.topic_alerts_dlq, 1),
         TopicSpec(settings.topic_alert_silences, 1, compacted=True),
+        # One partition: verdicts are few, and export then reads them in recording order.
+        TopicSpec(settings.topic_feedback, 1, compacted=True),
         TopicSpec(settings.topic_feed_state, 1, compacted=True),
         TopicSpec(settings.topic_feed_health, 1),
     ]

@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     topic_alert_silences: str = Field(
         "alerts.silences", description="Compacted topic of alert silences (by rule or story)"
     )
+    topic_feedback: str = Field(
+        "feedback.verdicts",
+        description="Compacted topic of analysts' verdicts on classified articles (by article)",
+    )
     alert_rules_file: Path = Field(
         PROJECT_ROOT / "deploy" / "rules.yaml", description="YAML file of alert rules"
     )

@@ -34,6 +34,7 @@ from schemas.article import Article
 from schemas.base import Message
 from schemas.classification import ClassifiedEvent
 from schemas.feed_state import FeedHealth, FeedState
+from schemas.feedback import Verdict
 from schemas.silence import Silence
 
 ASYNCAPI_PATH = PROJECT_ROOT / "docs" / "asyncapi.yaml"
@@ -161,6 +162,20 @@ CHANNELS: tuple[Channel, ...] = (
         receivers=("alerting",),
     ),
     Channel(
+        setting="topic_feedback",
+        channel_id="feedbackVerdicts",
+        message_name="verdict",
+        summary=(
+            "Analysts' verdicts on classified articles (relevant or not, corrected labels); "
+            "compacted, so the latest verdict per article counts. `orbitwatch feedback "
+            "export` turns them into labeled training items."
+        ),
+        key="Article id (UTF-8)",
+        model=Verdict,
+        senders=("cli",),
+        receivers=("cli",),
+    ),
+    Channel(
         setting="topic_feed_state",
         channel_id="feedState",
         message_name="feedState",
@@ -191,7 +206,7 @@ ROLES: dict[str, str] = {
     "indexer": "the Elasticsearch sink",
     "alerting": "the alert rules engine",
     "notifier": "`orbitwatch notify` (webhooks)",
-    "cli": "the orbitwatch CLI (`alerts silence`, `alerts tail`, `feeds health`)",
+    "cli": "the orbitwatch CLI (`alerts silence`, `alerts tail`, `feeds health`, `feedback`)",
 }
 
 

@@ -17,6 +17,7 @@ from schemas.article import Article
 from schemas.base import Message
 from schemas.classification import Classification, ClassifiedEvent
 from schemas.feed_state import FeedState
+from schemas.feedback import Verdict
 from schemas.silence import Silence
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "json"
@@ -25,7 +26,7 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def exported_models() -> list[type[Message]]:
     """The models whose schemas are published, in a stable order."""
-    return [Article, FeedState, Classification, ClassifiedEvent, Alert, Silence]
+    return [Article, FeedState, Classification, ClassifiedEvent, Alert, Silence, Verdict]
 
 
 def schema_path(model: type[Message], directory: Path = SCHEMA_DIR) -> Path:

@@ -55,6 +55,21 @@ class IndexNames:
     def alerts_index(self, at: datetime) -> str:
         return f"{self.prefix}-alerts-{_month(at)}"
 
+    # -- feedback: one index (doc id = article id, one place per article) behind
+    # <prefix>-feedback
+
+    @property
+    def feedback_alias(self) -> str:
+        return f"{self.prefix}-feedback"
+
+    @property
+    def feedback_pattern(self) -> str:
+        return f"{self.prefix}-feedback-*"
+
+    @property
+    def feedback_index(self) -> str:
+        return f"{self.prefix}-feedback-v1"
+
     # -- templates and lifecycle policy ---------------------------------------------------
 
     @property

@@ -88,6 +88,7 @@ def setup_indices(
         (names.events_index(at), names.events_pattern, names.events_alias),
         (names.stories_index, names.stories_pattern, names.stories_alias),
         (names.alerts_index(at), names.alerts_pattern, names.alerts_alias),
+        (names.feedback_index, names.feedback_pattern, names.feedback_alias),
     ):
         done(_ensure_index(client, index))
         done(_ensure_alias(client, pattern, alias))

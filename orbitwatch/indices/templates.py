@@ -18,6 +18,7 @@ from orbitwatch.indices.names import IndexNames
 from orbitwatch.settings import PROJECT_ROOT
 from schemas.alert import Alert
 from schemas.documents import EventDocument, StoryDocument
+from schemas.feedback import Verdict
 
 DEPLOY_DIR = PROJECT_ROOT / "deploy" / "elasticsearch"
 DEFAULT_PREFIX = "orbitwatch"
@@ -26,13 +27,14 @@ TEMPLATE_PRIORITY = 200
 FINGERPRINT_KEY = "orbitwatch_fingerprint"
 # Alert text people search by words; the rest of the alert maps by type like any model.
 ALERT_TEXT_FIELDS = ("title", "titles", "rule_description")
+VERDICT_TEXT_FIELDS = ("title", "text", "note")
 
 
 @dataclass(frozen=True)
 class TemplateSpec:
     """One index template: its name and the body ``PUT _index_template/<name>`` takes."""
 
-    kind: str  # events | stories | alerts
+    kind: str  # events | stories | alerts | feedback
     name: str
     body: dict[str, Any]
 
@@ -66,7 +68,7 @@ def _template(
 
 
 def index_templates(names: IndexNames, lifecycle_policy: str | None = None) -> list[TemplateSpec]:
-    """Events, stories and alerts templates. The policy applies to event indices only."""
+    """Events, stories, alerts and feedback templates. The policy applies to event indices only."""
     return [
         _template(
             names,
@@ -93,6 +95,15 @@ def index_templates(names: IndexNames, lifecycle_policy: str | None = None) -> l
             names.alerts_alias,
             mapping_for(Alert, text_fields=ALERT_TEXT_FIELDS),
             "schemas.alert.Alert",
+            None,
+        ),
+        _template(
+            names,
+            "feedback",
+            names.feedback_pattern,
+            names.feedback_alias,
+            mapping_for(Verdict, text_fields=VERDICT_TEXT_FIELDS),
+            "schemas.feedback.Verdict",
             None,
         ),
     ]

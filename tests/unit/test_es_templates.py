@@ -133,7 +133,7 @@ def test_unmappable_types_are_refused() -> None:
 def test_templates_cover_patterns_and_aliases_of_the_names() -> None:
     names = IndexNames("ow")
     specs = {spec.kind: spec for spec in index_templates(names)}
-    assert set(specs) == {"events", "stories", "alerts"}
+    assert set(specs) == {"events", "stories", "alerts", "feedback"}
     events = specs["events"].body
     assert events["index_patterns"] == ["ow-events-*"]
     assert events["template"]["aliases"] == {"ow-events": {}}

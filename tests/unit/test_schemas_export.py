@@ -39,6 +39,7 @@ def test_exported_models() -> None:
         "ClassifiedEvent",
         "Alert",
         "Silence",
+        "Verdict",
     ]
     for model in exported_models():
         assert schema_path(model).parent == SCHEMA_DIR
