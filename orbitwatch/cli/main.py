@@ -73,3 +73,7 @@ app.command(name="notify")(_alerts.notify)
 from orbitwatch.cli import status as _status  # noqa: E402
 
 app.command(name="status")(_status.status)
+
+from orbitwatch.cli import feedback as _feedback  # noqa: E402
+
+app.add_typer(_feedback.app, name="feedback")
