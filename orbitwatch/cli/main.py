@@ -74,6 +74,10 @@ from orbitwatch.cli import status as _status  # noqa: E402
 
 app.command(name="status")(_status.status)
 
+from orbitwatch.cli import reclassify as _reclassify  # noqa: E402
+
+app.command(name="reclassify")(_reclassify.reclassify_command)
+
 from orbitwatch.cli import feedback as _feedback  # noqa: E402
 
 app.add_typer(_feedback.app, name="feedback")
