@@ -123,9 +123,10 @@ def matching_rules(rules: RuleSet, event: ClassifiedEvent) -> frozenset[str]:
     return frozenset(rule.name for rule in rules.match if rule.when.matches(event, query_document))
 
 
-def per_event_rules_skipped(rules: RuleSet) -> list[str]:
-    """Enabled rules this estimate cannot evaluate (they count over time windows)."""
-    return [rule.name for rule in rules.enabled if rule.name not in {r.name for r in rules.match}]
+def windowed_rules(rules: RuleSet) -> list[str]:
+    """Enabled rules this estimate cannot evaluate: they count events over time windows."""
+    per_event = {rule.name for rule in rules.match}
+    return [rule.name for rule in rules.enabled if rule.name not in per_event]
 
 
 @dataclass(frozen=True)
@@ -299,5 +300,5 @@ class Tally:
             alerts_newly_firing=sum(self.newly.values()),
             alerts_no_longer_firing=sum(self.dropped.values()),
             by_rule=by_rule,
-            rules_not_evaluated=per_event_rules_skipped(self.rules),
+            rules_not_evaluated=windowed_rules(self.rules),
         )
