@@ -84,6 +84,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["RU", "CN", "KP", "IR"],
         description="States whose involvement raises severity (JSON list)",
     )
+    classifier_model: Path | None = Field(
+        None,
+        description="Classifier model file (orbitwatch train); empty: the model shipped",
+    )
 
     # --- Local infrastructure (orbitwatch infra) ------------------------------------------
     infra_home: Path = Field(

@@ -16,7 +16,11 @@ def build_worker_app(settings: Settings, **overrides: object) -> tuple[faust.App
     from streams.classifier import Classifier  # loads the gazetteers: only when a worker runs
 
     app = create_app(settings, **overrides)
-    pipeline = Pipeline(app, settings, Classifier(watchlist=settings.watchlist))
+    pipeline = Pipeline(
+        app,
+        settings,
+        Classifier(watchlist=settings.watchlist, model_path=settings.classifier_model),
+    )
     Indexer(app, settings)  # events.classified -> Elasticsearch (events, stories)
     Alerting(app, settings)  # events.classified -> rules -> alerts topic and alerts index
     monitor_lag(app, settings)  # orbitwatch_consumer_lag gauge

@@ -1,12 +1,11 @@
-"""``orbitwatch classify`` and ``orbitwatch eval``: the classifier from the command line.
+"""``orbitwatch classify``: the classifier from the command line.
 
 ``classify`` reads JSON Lines (``id``, ``title``, ``text``, optional ``lang``) and writes one
 JSON object per input line, in order. A line that cannot be read yields an error object on
 stdout (``{"line": 7, "error": "...", "id": ...}``) and a message on stderr; the run goes on
 and the exit code is 1 if any line failed.
 
-``eval`` compares the classifier with a labeled file (see ``streams.classifier.eval`` for
-how each figure is counted).
+``eval`` and ``train`` live in ``orbitwatch.cli.model``.
 """
 
 from __future__ import annotations
@@ -18,14 +17,11 @@ from typing import IO, Any
 
 import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from rich.console import Console
-from rich.table import Table
 
 from orbitwatch.errors import OrbitwatchError
 from orbitwatch.settings import get_settings
 from schemas.classification import Classification
 from streams.classifier import Classifier
-from streams.classifier.eval import Figures, Report, evaluate, load_labeled
 
 
 class ClassifyInput(BaseModel):
@@ -104,7 +100,8 @@ def classify_stream(classifier: Classifier, source: IO[str], sink: IO[str], erro
 
 
 def _classifier() -> Classifier:
-    return Classifier(watchlist=get_settings().watchlist)
+    settings = get_settings()
+    return Classifier(watchlist=settings.watchlist, model_path=settings.classifier_model)
 
 
 def classify_command(
@@ -131,70 +128,6 @@ def classify_command(
         raise typer.Exit(1)
 
 
-_COLUMNS = (
-    ("items", "n"),
-    ("relevance_precision", "rel P"),
-    ("relevance_recall", "rel R"),
-    ("relevance_f1", "rel F1"),
-    ("actors_f1", "actors F1"),
-    ("event_types_f1", "types F1"),
-    ("relation_accuracy", "relation acc"),
-    ("severity_accuracy", "severity acc"),
-)
-
-
-def _figures_table(report: Report) -> Table:
-    table = Table(title="Classifier against labels")
-    table.add_column("language")
-    for _, header in _COLUMNS:
-        table.add_column(header, justify="right")
-
-    def row(name: str, figures: Figures) -> list[str]:
-        values = figures.model_dump()
-        return [name] + [
-            str(values[key]) if key == "items" else f"{values[key]:.3f}" for key, _ in _COLUMNS
-        ]
-
-    for language, figures in report.by_language.items():
-        table.add_row(*row(language, figures))
-    table.add_row(*row("overall", report.overall), style="bold")
-    return table
-
-
-def _misses_table(report: Report) -> Table:
-    table = Table(title=f"Misses ({len(report.misses)})", show_lines=True)
-    for header in ("id", "lang", "kind", "score", "title", "evidence"):
-        table.add_column(header, overflow="fold")
-    for miss in report.misses:
-        evidence = ", ".join(e for e in miss.evidence[:12])
-        table.add_row(miss.id, miss.lang, miss.kind, f"{miss.score:.2f}", miss.title, evidence)
-    return table
-
-
-def eval_command(
-    labeled: Path = typer.Argument(..., help="Labeled JSON Lines (id, lang, title, text, label)"),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
-    show_misses: bool = typer.Option(True, "--misses/--no-misses", help="List the misses."),
-) -> None:
-    """Precision, recall and F1 of the classifier on a labeled file, per language."""
-    try:
-        items = load_labeled(labeled)
-        classifier = _classifier()
-    except OrbitwatchError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    predictions = [classifier.classify_text(i.title, i.text, i.lang) for i in items]
-    report = evaluate(items, predictions)
-    if as_json:
-        typer.echo(report.model_dump_json(indent=2))
-        return
-    console = Console()
-    console.print(_figures_table(report))
-    if show_misses and report.misses:
-        console.print(_misses_table(report))
-
-
 def register(app: typer.Typer) -> None:
     """Add the commands to the main application."""
     app.command("classify")(classify_command)
-    app.command("eval")(eval_command)

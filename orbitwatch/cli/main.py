@@ -53,6 +53,10 @@ from orbitwatch.cli.classify import register as _register_classify  # noqa: E402
 
 _register_classify(app)
 
+from orbitwatch.cli.model import register as _register_model  # noqa: E402
+
+_register_model(app)
+
 from orbitwatch.cli import settings as _settings_cli  # noqa: E402
 
 app.add_typer(_settings_cli.app, name="settings")

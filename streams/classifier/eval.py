@@ -8,7 +8,9 @@ How things are counted:
   both sets are empty by definition). A predicted actor on a gold-irrelevant item is a
   false positive; gold actors on a missed item are false negatives;
 - relation and severity: accuracy over all items, ``none`` included: saying ``none`` for
-  an irrelevant article is a right answer the classifier has to give.
+  an irrelevant article is a right answer the classifier has to give;
+- high alert: precision and recall of ``severity == high`` (predicted vs labeled), what
+  the default alert rule pages people for.
 
 Every figure is given overall and per language.
 """
@@ -100,6 +102,9 @@ class Figures(BaseModel):
     event_types_f1: float
     relation_accuracy: float
     severity_accuracy: float
+    high_alert_precision: float = 1.0
+    high_alert_recall: float = 1.0
+    high_alert_items: int = 0  # labeled high
 
 
 class Miss(BaseModel):
@@ -118,7 +123,7 @@ class Report(BaseModel):
 
 
 def _figures(pairs: Sequence[tuple[LabeledItem, Classification]]) -> Figures:
-    relevance, actors, types = Counts(), Counts(), Counts()
+    relevance, actors, types, high = Counts(), Counts(), Counts(), Counts()
     relation_hits = severity_hits = 0
     for item, predicted in pairs:
         gold = item.label
@@ -134,6 +139,10 @@ def _figures(pairs: Sequence[tuple[LabeledItem, Classification]]) -> Figures:
             gold_types = {t.value for t in gold.event_types} if gold.relevant else set()
             types.add_sets(gold_types, {t.value for t in predicted.event_types})
         relation_hits += gold.relation == predicted.relation
+        high.add_sets(
+            {"high"} if gold.severity is Severity.high else set(),
+            {"high"} if predicted.severity is Severity.high else set(),
+        )
         severity_hits += gold.severity == predicted.severity
     count = len(pairs)
     return Figures(
@@ -145,6 +154,9 @@ def _figures(pairs: Sequence[tuple[LabeledItem, Classification]]) -> Figures:
         event_types_f1=round(types.f1, 4),
         relation_accuracy=round(relation_hits / count, 4) if count else 0.0,
         severity_accuracy=round(severity_hits / count, 4) if count else 0.0,
+        high_alert_precision=round(high.precision, 4),
+        high_alert_recall=round(high.recall, 4),
+        high_alert_items=high.tp + high.fn,
     )
 
 

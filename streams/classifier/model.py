@@ -1,0 +1,186 @@
+"""The learned decision: a model file read once, then scores for one article at a time.
+
+A model is a set of linear heads over named features (``streams.classifier.features``):
+
+- ``relevance``: logistic, relevant when its probability reaches the fitted threshold;
+- ``type:<event type>``: one logistic head per event type (multi-label), each with its own
+  threshold; the most probable type is kept when none reaches its threshold;
+- ``relation:<relation>``: a multinomial (softmax) head over the relations of relevant
+  articles.
+
+Inference needs only numpy: the file holds, per known feature, its weight in every head.
+Fitting lives in ``streams.classifier.training`` (scikit-learn, imported only there).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from orbitwatch.errors import ConfigError
+from schemas.classification import EventType, Relation
+from streams.classifier.features import Features
+
+MODEL_FORMAT = 1
+# The model shipped with orbitwatch, produced by ``orbitwatch train`` from the labeled files.
+DEFAULT_MODEL_PATH = Path(__file__).with_name("models") / "orbitwatch-classifier.json"
+RELATIONS = (Relation.cooperation, Relation.competition, Relation.threat, Relation.neutral)
+TYPES = tuple(EventType)
+
+
+class ModelError(ConfigError):
+    """A model file is missing, unreadable or not a model this version can use."""
+
+
+class TrainingFile(BaseModel):
+    name: str
+    sha256: str
+    items: int
+
+
+class TrainingRecord(BaseModel):
+    """Where a model came from: enough to refit it and to check it was not refit since."""
+
+    files: list[TrainingFile]
+    items: int
+    sha256: str = Field(description="Hash of every training item, in order")
+    seed: int
+    params: dict[str, Any]
+    library: str = Field(description="The fitting library and its version")
+    gazetteer_sha256: str = Field("", description="Hash of the gazetteers the features read")
+    features_version: int = Field(0, description="Version of the feature extraction code")
+
+
+class ModelFile(BaseModel):
+    """The JSON document of a model file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: int
+    version: str
+    training: TrainingRecord
+    cross_validation: dict[str, Any] = Field(default_factory=dict)
+    thresholds: dict[str, float]
+    heads: list[str]
+    intercepts: list[float]
+    weights: dict[str, list[float]] = Field(description="feature -> weight in every head")
+    training_ids: list[str] = Field(
+        default_factory=list, description="Ids of the training items, to flag unfair tests"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    relevance: float
+    types: dict[EventType, float]
+    relation: dict[Relation, float]
+
+
+def _sigmoid(values: np.ndarray) -> np.ndarray:
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(values, -30.0, 30.0)))
+    return result
+
+
+class LearnedModel:
+    """Scores features with the heads of a model file. Build once, call ``predict`` often."""
+
+    def __init__(self, document: ModelFile) -> None:
+        if document.format != MODEL_FORMAT:
+            raise ModelError(
+                f"model format {document.format} is not supported (this version reads "
+                f"format {MODEL_FORMAT}); retrain it with `orbitwatch train`"
+            )
+        expected = ["relevance"]
+        expected += [f"type:{t.value}" for t in TYPES]
+        expected += [f"relation:{r.value}" for r in RELATIONS]
+        if document.heads != expected:
+            raise ModelError(f"model heads {document.heads} are not {expected}")
+        width = len(expected)
+        bad = [name for name, row in document.weights.items() if len(row) != width]
+        if bad or len(document.intercepts) != width:
+            raise ModelError(f"model weights must have {width} values per feature ({bad[:3]})")
+        self.document = document
+        self.version = document.version
+        self._index = {name: row for row, name in enumerate(document.weights)}
+        self._weights = np.array(list(document.weights.values()), dtype=np.float64).reshape(
+            len(document.weights), width
+        )
+        self._intercepts = np.array(document.intercepts, dtype=np.float64)
+        self.relevance_threshold = document.thresholds["relevance"]
+        self.type_thresholds = {t: document.thresholds.get(f"type:{t.value}", 0.5) for t in TYPES}
+
+    def predict(self, features: Features) -> Prediction:
+        index = self._index
+        rows: list[int] = []
+        values: list[float] = []
+        for name, value in features.items():
+            row = index.get(name)
+            if row is not None and value:
+                rows.append(row)
+                values.append(value)
+        if rows:
+            logits = np.asarray(values) @ self._weights[rows] + self._intercepts
+        else:
+            logits = self._intercepts.copy()
+        types_end = 1 + len(TYPES)
+        relevance = float(_sigmoid(logits[:1])[0])
+        type_probs = _sigmoid(logits[1:types_end])
+        relation_logits = logits[types_end:]
+        relation_probs = np.exp(relation_logits - relation_logits.max())
+        relation_probs /= relation_probs.sum()
+        return Prediction(
+            relevance,
+            {t: float(p) for t, p in zip(TYPES, type_probs, strict=True)},
+            {r: float(p) for r, p in zip(RELATIONS, relation_probs, strict=True)},
+        )
+
+    def decide_types(self, prediction: Prediction) -> list[EventType]:
+        kept = [t for t, p in prediction.types.items() if p >= self.type_thresholds[t]]
+        if not kept:
+            kept = [max(prediction.types, key=prediction.types.__getitem__)]
+        return kept
+
+    @staticmethod
+    def decide_relation(prediction: Prediction) -> Relation:
+        return max(prediction.relation, key=prediction.relation.__getitem__)
+
+
+def read_model_file(path: Path) -> ModelFile:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ModelError(f"{path}: no such model file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path}: cannot read the model file: {exc}") from exc
+    try:
+        return ModelFile.model_validate(json.loads(raw))
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{path}: not JSON: {exc.msg} (line {exc.lineno})") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "document"
+        raise ModelError(f"{path}: not a model file: {where}: {first.get('msg')}") from exc
+
+
+def load_model(path: Path | None = None) -> LearnedModel:
+    """The model at ``path``, or the one shipped with orbitwatch."""
+    return LearnedModel(read_model_file(path or DEFAULT_MODEL_PATH))
+
+
+def write_model_file(document: ModelFile, path: Path) -> None:
+    """Write a model as stable JSON: one feature per line, so a retrain diffs readably."""
+    data = document.model_dump(mode="json")
+    weights = data.pop("weights")
+    head = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    lines = [
+        f"  {json.dumps(name, ensure_ascii=False)}: {json.dumps(row)}"
+        for name, row in sorted(weights.items())
+    ]
+    body = head[:-1].rstrip() + ',\n "weights": {\n' + ",\n".join(lines) + "\n }\n}\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
