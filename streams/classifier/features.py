@@ -31,7 +31,6 @@ import re
 from schemas.classification import ORGANISATIONS
 from streams.classifier.decide import Decision
 from streams.classifier.gazetteer import CueRelation
-from streams.classifier.normalize import is_cjk
 from streams.classifier.signals import Signals
 
 # Raise when the features an article yields change: models record it (see training.py).
@@ -45,9 +44,10 @@ MIN_WORD_LENGTH = 2
 NAMED_STATES = ("US", "RU", "CN", "KP", "IR", "UA", "IN", "JP", "EU", "NATO", "UN")
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# A CJK run, or a word of any other script (Devanagari and Arabic marks included: they are
-# not word characters to ``re``, but cutting Hindi words at every vowel sign loses them).
-_TOKEN = re.compile(f"[{_CJK}]+|(?:[^\\W\\d_{_CJK}]|[\u0900-\u097f\u064b-\u065f])+")
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+# A word of any other script (Devanagari and Arabic marks included: they are not word
+# characters to ``re``, but cutting Hindi words at every vowel sign would lose them).
+_WORD = re.compile(f"(?:[^\\W\\d_{_CJK}]|[\u0900-\u097f\u064b-\u065f])+")
 
 Features = dict[str, float]
 
@@ -98,31 +98,26 @@ def signal_features(signals: Signals, lang: str | None) -> Features:
     return features
 
 
-def _cjk_bigrams(run: str) -> list[str]:
-    if len(run) == 1:
-        return [run]
-    return [run[i : i + 2] for i in range(len(run) - 1)]
+def _tokens(source: str) -> set[str]:
+    """Word prefixes and CJK character bigrams of a text (the hot path: two C-level scans)."""
+    tokens = {
+        word[:PREFIX_LENGTH] for word in _WORD.findall(source) if len(word) >= MIN_WORD_LENGTH
+    }
+    for run in _CJK_RUN.findall(source):
+        if len(run) == 1:
+            tokens.add(run)
+        else:
+            tokens.update(run[i : i + 2] for i in range(len(run) - 1))
+    return tokens
 
 
 def word_features(normalized_title: str, normalized_text: str) -> Features:
-    """Binary word features of the (already normalized) title and lead."""
-    features: Features = {}
-    for prefix, source in (("tw:", normalized_title), ("w:", normalized_text)):
-        for match in _TOKEN.finditer(source):
-            word = match.group()
-            if is_cjk(word[0]):
-                for gram in _cjk_bigrams(word):
-                    features[f"{prefix}{gram}"] = 1.0
-                    if prefix == "tw:":
-                        features[f"w:{gram}"] = 1.0
-                continue
-            if len(word) < MIN_WORD_LENGTH:
-                continue
-            token = word[:PREFIX_LENGTH]
-            features[f"{prefix}{token}"] = 1.0
-            if prefix == "tw:":
-                # The title is part of the text too: its words count in both.
-                features[f"w:{token}"] = 1.0
+    """Binary word features of the (already normalized) title and lead. The title is part
+    of the text too: its words count as ``w:`` as well as ``tw:``."""
+    title = _tokens(normalized_title)
+    features = {f"tw:{token}": 1.0 for token in title}
+    for token in title | _tokens(normalized_text):
+        features[f"w:{token}"] = 1.0
     return features
 
 

@@ -104,7 +104,9 @@ def load_dataset(paths: Sequence[Path], rules: Classifier) -> Dataset:
     for item in items:
         digest.update(_item_digest(item).encode("utf-8"))
         digest.update(b"\n")
-    features = [rules.analyse(i.title, i.text, i.lang)[2] for i in items]
+    # Sorted: word features come out of sets, whose order varies between processes; sums in
+    # one fixed order keep a refit identical to the last digit.
+    features = [dict(sorted(rules.analyse(i.title, i.text, i.lang)[2].items())) for i in items]
     return Dataset(items, features, files, digest.hexdigest())
 
 
@@ -179,6 +181,11 @@ def fit(
 
     relation_labels = [items[i].label.relation.value for i in positives]
     start = 1 + len(TYPES)
+    if len(set(relation_labels)) < 2:
+        # One relation only (a small or one-sided training set): a constant head.
+        for offset, relation in enumerate(RELATIONS):
+            intercepts[start + offset] = 10.0 if relation.value in relation_labels else -30.0
+        return names, weights, intercepts
     head = _logistic(params.relation_c, seed, balanced=True, multiclass=True).fit(
         sub, relation_labels
     )
@@ -300,14 +307,14 @@ def best_threshold(
         return default
     best, best_score = default, -1.0
     weight = beta * beta
-    for threshold in np.arange(0.1, 0.9, 0.02):
+    for threshold in (step / 100 for step in range(10, 90, 2)):
         predicted = [p >= threshold for p in probabilities]
         tp = sum(p and g for p, g in zip(predicted, gold, strict=True))
         fp = sum(p and not g for p, g in zip(predicted, gold, strict=True))
         fn = sum(g and not p for p, g in zip(predicted, gold, strict=True))
         score = (1 + weight) * tp / ((1 + weight) * tp + weight * fn + fp) if tp else 0.0
         if score > best_score + 1e-9:
-            best, best_score = float(round(threshold, 2)), score
+            best, best_score = threshold, score
     return best
 
 

@@ -104,3 +104,34 @@ def test_latin1_without_declaration_reads_accents() -> None:
 
 def test_data_folder_is_relative_to_the_project() -> None:
     assert Path(FEEDS_DIR).parts[-3:] == ("shared", "data", "feeds")
+
+
+# General news (INDEX.tsv topics "other" and "geopolitics"): nearly nothing there is a
+# strategic space event, so everything flagged is an alert someone has to dismiss. The
+# target is 0.3%; this guard sits at 0.4% (3 of 902 today, one over the target: see
+# docs/classifier.md) so that a change that adds false alarms fails here.
+GENERAL_NEWS_TOPICS = ("topic=other", "topic=geopolitics")
+MAX_FLAGGED_SHARE = 0.004
+
+
+@skip_without_data
+def test_few_general_news_entries_are_flagged() -> None:
+    from streams.classifier import Classifier
+
+    classifier = Classifier()
+    entries = 0
+    flagged: list[str] = []
+    for row in ROWS:
+        if not row["notes"].startswith(GENERAL_NEWS_TOPICS):
+            continue
+        if row["file"] in EXPECTED_ERRORS:
+            continue
+        for article in _articles(row):
+            entries += 1
+            if classifier.classify(article).relevant:
+                flagged.append(f"{row['file']}: {article.title}")
+    assert entries > 800
+    share = len(flagged) / entries
+    assert share <= MAX_FLAGGED_SHARE, f"{len(flagged)} of {entries} flagged:\n" + "\n".join(
+        flagged
+    )
