@@ -19,11 +19,11 @@ from pathlib import Path
 from schemas.article import Article
 from schemas.classification import Classification, Relation, Severity
 from streams.classifier.decide import MIN_SPACE, Decision, decide, decide_severity
-from streams.classifier.features import Features, article_features
+from streams.classifier.features import ArticleFeatures, article_features
 from streams.classifier.gazetteer import Gazetteer, load_gazetteer
 from streams.classifier.matcher import AliasMatcher
 from streams.classifier.model import LearnedModel, load_model
-from streams.classifier.normalize import normalize
+from streams.classifier.normalize import NormalizedText, normalize
 from streams.classifier.signals import Signals, collect_signals, entry_infos
 
 # The version of the rule-only decision (the baseline).
@@ -69,10 +69,9 @@ class Classifier:
     def classify_text(self, title: str, text: str, lang: str | None = None) -> Classification:
         """Classify a title and its lead. Aliases of every language are always matched,
         since feeds mislabel languages and mix scripts; ``lang`` is one feature of the model."""
-        signals, rules_decision, features = self.analyse(title, text, lang)
-        if self.model is None:
-            decision = rules_decision
-        else:
+        signals, normalized, decision = self._rules(title, text)
+        if self.model is not None:
+            features = self._features(signals, decision, normalized, lang)
             decision = self._decide_learned(signals, features, self.model)
         evidence = signals.evidence
         for rule in decision.rules:
@@ -100,9 +99,14 @@ class Classifier:
 
     def analyse(
         self, title: str, text: str, lang: str | None = None
-    ) -> tuple[Signals, Decision, Features]:
+    ) -> tuple[Signals, Decision, ArticleFeatures]:
         """The rule signals (with their evidence), the rules' decision and the model's
         features of an article."""
+        signals, normalized, decision = self._rules(title, text)
+        return signals, decision, self._features(signals, decision, normalized, lang)
+
+    def _rules(self, title: str, text: str) -> tuple[Signals, NormalizedText, Decision]:
+        """Gazetteer hits, the signals they add up to, and the hand-set rules' decision."""
         title = title or ""
         text = (text or "")[:MAX_TEXT_CHARS]
         # Title and lead are normalized and scanned as one string; the separator is neither
@@ -110,29 +114,31 @@ class Classifier:
         normalized = normalize(f"{title}{FIELD_SEPARATOR}{text}")
         hits = self._matcher.find(normalized.text, normalized.cased)
         signals = collect_signals(hits, normalized, title, text, self._entries, self._infos)
-        decision = decide(signals, self.watchlist)
+        return signals, normalized, decide(signals, self.watchlist)
+
+    @staticmethod
+    def _features(
+        signals: Signals, decision: Decision, normalized: NormalizedText, lang: str | None
+    ) -> ArticleFeatures:
         normalized_title, _, normalized_text = normalized.text.partition(FIELD_SEPARATOR)
-        features = article_features(signals, decision, normalized_title, normalized_text, lang)
-        return signals, decision, features
+        return article_features(signals, decision, normalized_title, normalized_text, lang)
 
     def _decide_learned(
-        self, signals: Signals, features: Features, model: LearnedModel
+        self, signals: Signals, features: ArticleFeatures, model: LearnedModel
     ) -> Decision:
-        prediction = model.predict(features)
+        # Relevance alone first: most articles stop there, and it is the cheap head.
+        relevance = model.relevance(features)
         rules = [f"model:{model.version}"]
         # The ontology's first condition: the story is about space. Without space words the
         # model would have to learn that from a few hundred items; general news feeds (where
         # nearly nothing is relevant) are where it would cost most. A very confident model
         # may still pass, for space words the gazetteers lack.
-        if signals.space < MIN_SPACE and prediction.relevance < UNGATED_RELEVANCE:
+        if signals.space < MIN_SPACE and relevance < UNGATED_RELEVANCE:
             rules.append("no_space_context")
-            return Decision(
-                False, prediction.relevance, Relation.none, [], [], Severity.none, rules
-            )
-        if prediction.relevance < model.relevance_threshold:
-            return Decision(
-                False, prediction.relevance, Relation.none, [], [], Severity.none, rules
-            )
+            return Decision(False, relevance, Relation.none, [], [], Severity.none, rules)
+        if relevance < model.relevance_threshold:
+            return Decision(False, relevance, Relation.none, [], [], Severity.none, rules)
+        prediction = model.predict(features, relevance)
         actors = sorted(set(signals.parties) | signals.attributes)
         event_types = model.decide_types(prediction)
         relation = model.decide_relation(prediction)

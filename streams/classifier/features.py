@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from schemas.classification import ORGANISATIONS
 from streams.classifier.decide import Decision
@@ -34,9 +35,12 @@ from streams.classifier.gazetteer import CueRelation
 from streams.classifier.signals import Signals
 
 # Raise when the features an article yields change: models record it (see training.py).
-FEATURES_VERSION = 1
+FEATURES_VERSION = 3
 # Letters kept of a word: long enough to tell words apart, short enough to fold inflections.
 PREFIX_LENGTH = 6
+# Words are read from this much of the lead: leads in the labeled data are shorter, so words
+# further on were never seen in training, and tokenizing them costs time for nothing.
+MAX_WORD_CHARS = 1000
 # Words shorter than this are mostly function words; CJK bigrams are exempt.
 MIN_WORD_LENGTH = 2
 # Great powers and the watched states most strategic stories name: their presence is a
@@ -45,9 +49,9 @@ NAMED_STATES = ("US", "RU", "CN", "KP", "IR", "UA", "IN", "JP", "EU", "NATO", "U
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
-# A word of any other script (Devanagari and Arabic marks included: they are not word
-# characters to ``re``, but cutting Hindi words at every vowel sign would lose them).
-_WORD = re.compile(f"(?:[^\\W\\d_{_CJK}]|[\u0900-\u097f\u064b-\u065f])+")
+# A word of any other script, of at least MIN_WORD_LENGTH letters (shorter ones are mostly
+# function words).
+_WORD = re.compile(f"[^\\W\\d_{_CJK}]{{{MIN_WORD_LENGTH},}}")
 
 Features = dict[str, float]
 
@@ -98,11 +102,20 @@ def signal_features(signals: Signals, lang: str | None) -> Features:
     return features
 
 
+# Devanagari vowel signs and viramas are combining marks, not letters to ``re``, which would
+# cut Hindi words at each of them. Dropped instead: a word's consonant skeleton is a stable
+# token, much as a prefix is for the inflecting languages.
+_DEVANAGARI = re.compile("[\u0900-\u097f]")
+_DEVANAGARI_MARKS = dict.fromkeys(
+    [*range(0x0900, 0x0904), *range(0x093A, 0x0950), *range(0x0951, 0x0958), 0x0962, 0x0963]
+)
+
+
 def _tokens(source: str) -> set[str]:
-    """Word prefixes and CJK character bigrams of a text (the hot path: two C-level scans)."""
-    tokens = {
-        word[:PREFIX_LENGTH] for word in _WORD.findall(source) if len(word) >= MIN_WORD_LENGTH
-    }
+    """Word prefixes and CJK character bigrams of a text (the hot path: C-level scans)."""
+    if _DEVANAGARI.search(source):
+        source = source.translate(_DEVANAGARI_MARKS)
+    tokens = {word[:PREFIX_LENGTH] for word in _WORD.findall(source)}
     for run in _CJK_RUN.findall(source):
         if len(run) == 1:
             tokens.add(run)
@@ -111,14 +124,36 @@ def _tokens(source: str) -> set[str]:
     return tokens
 
 
-def word_features(normalized_title: str, normalized_text: str) -> Features:
-    """Binary word features of the (already normalized) title and lead. The title is part
-    of the text too: its words count as ``w:`` as well as ``tw:``."""
+TITLE_WORD = "tw:"
+WORD = "w:"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFeatures:
+    """The features of one article: named numbers, and two sets of binary word features.
+
+    Words stay bare tokens (no ``w:`` strings built per article): the model looks them up
+    in per-kind vocabularies, which is most of what makes inference cheap.
+    """
+
+    numeric: Features
+    title_words: frozenset[str]
+    words: frozenset[str]  # title and lead: the title is part of the text too
+
+    def as_dict(self) -> Features:
+        """Every feature by its full name, as training and model files spell them."""
+        named = dict(self.numeric)
+        named.update(dict.fromkeys((TITLE_WORD + t for t in self.title_words), 1.0))
+        named.update(dict.fromkeys((WORD + t for t in self.words), 1.0))
+        return named
+
+
+def word_features(
+    normalized_title: str, normalized_text: str
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Title words, and words of title and lead, of the (already normalized) texts."""
     title = _tokens(normalized_title)
-    features = {f"tw:{token}": 1.0 for token in title}
-    for token in title | _tokens(normalized_text):
-        features[f"w:{token}"] = 1.0
-    return features
+    return frozenset(title), frozenset(title | _tokens(normalized_text[:MAX_WORD_CHARS]))
 
 
 def article_features(
@@ -127,9 +162,9 @@ def article_features(
     normalized_title: str,
     normalized_text: str,
     lang: str | None,
-) -> Features:
+) -> ArticleFeatures:
     """Every feature of one article."""
-    features = signal_features(signals, lang)
-    features.update(rule_features(decision))
-    features.update(word_features(normalized_title, normalized_text))
-    return features
+    numeric = signal_features(signals, lang)
+    numeric.update(rule_features(decision))
+    title_words, words = word_features(normalized_title, normalized_text)
+    return ArticleFeatures(numeric, title_words, words)

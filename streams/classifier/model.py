@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from orbitwatch.errors import ConfigError
 from schemas.classification import EventType, Relation
-from streams.classifier.features import Features
+from streams.classifier.features import TITLE_WORD, WORD, ArticleFeatures
 
 MODEL_FORMAT = 1
 # The model shipped with orbitwatch, produced by ``orbitwatch train`` from the labeled files.
@@ -106,26 +106,66 @@ class LearnedModel:
             raise ModelError(f"model weights must have {width} values per feature ({bad[:3]})")
         self.document = document
         self.version = document.version
-        self._names = list(document.weights)
-        self._index = {name: row for row, name in enumerate(self._names)}
+        # Feature rows by kind: named numbers, title words and words (prefixes stripped, so
+        # an article's bare tokens are looked up without building strings).
+        numeric_index: dict[str, int] = {}
+        title_index: dict[str, int] = {}
+        word_index: dict[str, int] = {}
+        for row, name in enumerate(document.weights):
+            if name.startswith(TITLE_WORD):
+                title_index[name[len(TITLE_WORD) :]] = row
+            elif name.startswith(WORD):
+                word_index[name[len(WORD) :]] = row
+            else:
+                numeric_index[name] = row
+        self._word_indices = (title_index, word_index)
+        self._numeric_names = list(numeric_index)
         self._weights = np.array(list(document.weights.values()), dtype=np.float64).reshape(
             len(document.weights), width
         )
         self._intercepts = np.array(document.intercepts, dtype=np.float64)
+        self._numeric_weights = self._weights[list(numeric_index.values())]
+        # The relevance head's non-zero weights, per kind, for ``relevance``.
+        self._relevance_weights = tuple(
+            {key: document.weights[prefix + key][0] for key in index}
+            for prefix, index in (
+                ("", numeric_index),
+                (TITLE_WORD, title_index),
+                (WORD, word_index),
+            )
+        )
+        self._relevance_intercept = document.intercepts[0]
         self.relevance_threshold = document.thresholds["relevance"]
         self.type_thresholds = {t: document.thresholds.get(f"type:{t.value}", 0.5) for t in TYPES}
 
-    def predict(self, features: Features) -> Prediction:
-        index = self._index
-        # The known features, by a set intersection in C; rows sorted so the sum is taken in
-        # one order whatever the order of ``features`` (refits stay identical to the digit).
-        rows = sorted(index[name] for name in features.keys() & index.keys())
+    def relevance(self, features: ArticleFeatures) -> float:
+        """The relevance head alone, in plain Python: one dictionary per kind of feature.
+
+        ``math.fsum`` is exactly rounded, so the sum does not depend on set order.
+        """
+        numeric_weights, title_weights, word_weights = self._relevance_weights
+        numeric = features.numeric
+        terms = [numeric[k] * numeric_weights[k] for k in numeric.keys() & numeric_weights.keys()]
+        terms += map(title_weights.__getitem__, features.title_words & title_weights.keys())
+        terms += map(word_weights.__getitem__, features.words & word_weights.keys())
+        terms.append(self._relevance_intercept)
+        return _sigmoid(math.fsum(terms))
+
+    def predict(self, features: ArticleFeatures, relevance: float | None = None) -> Prediction:
+        """Every head; ``relevance`` saves recomputing a relevance already known."""
+        # Named numbers: a short dense vector in the model's fixed order. Words: the rows of
+        # the known ones, found by set intersections in C and summed in row order, so the
+        # result does not depend on the order of the sets (refits stay identical).
+        numeric = features.numeric
+        dense = [numeric.get(name, 0.0) for name in self._numeric_names]
+        title_index, word_index = self._word_indices
+        rows = [title_index[t] for t in features.title_words & title_index.keys()]
+        rows += [word_index[t] for t in features.words & word_index.keys()]
+        rows.sort()
+        scores = np.asarray(dense) @ self._numeric_weights + self._intercepts
         if rows:
-            names = self._names
-            values = np.fromiter((features[names[row]] for row in rows), float, len(rows))
-            logits: list[float] = (values @ self._weights[rows] + self._intercepts).tolist()
-        else:
-            logits = self._intercepts.tolist()
+            scores += self._weights[rows].sum(axis=0)
+        logits: list[float] = scores.tolist()
         # Seventeen numbers: plain floats beat numpy's per-call overhead from here on.
         types_end = 1 + len(TYPES)
         relation_logits = logits[types_end:]
@@ -133,7 +173,7 @@ class LearnedModel:
         exps = [math.exp(value - top) for value in relation_logits]
         total = sum(exps)
         return Prediction(
-            _sigmoid(logits[0]),
+            self.relevance(features) if relevance is None else relevance,
             {t: _sigmoid(value) for t, value in zip(TYPES, logits[1:types_end], strict=True)},
             {r: e / total for r, e in zip(RELATIONS, exps, strict=True)},
         )

@@ -30,7 +30,7 @@ from schemas.classification import Classification
 from streams.classifier.classifier import Classifier
 from streams.classifier.decide import ARMED_TYPES
 from streams.classifier.eval import LabeledItem, Report, evaluate, load_labeled
-from streams.classifier.features import FEATURES_VERSION, Features
+from streams.classifier.features import FEATURES_VERSION, ArticleFeatures, Features
 from streams.classifier.model import (
     MODEL_FORMAT,
     RELATIONS,
@@ -72,7 +72,7 @@ class TrainingParams:
 @dataclass
 class Dataset:
     items: list[LabeledItem]
-    features: list[Features]
+    features: list[ArticleFeatures]
     files: list[TrainingFile]
     sha256: str
 
@@ -104,9 +104,7 @@ def load_dataset(paths: Sequence[Path], rules: Classifier) -> Dataset:
     for item in items:
         digest.update(_item_digest(item).encode("utf-8"))
         digest.update(b"\n")
-    # Sorted: word features come out of sets, whose order varies between processes; sums in
-    # one fixed order keep a refit identical to the last digit.
-    features = [dict(sorted(rules.analyse(i.title, i.text, i.lang)[2].items())) for i in items]
+    features = [rules.analyse(i.title, i.text, i.lang)[2] for i in items]
     return Dataset(items, features, files, digest.hexdigest())
 
 
@@ -143,11 +141,14 @@ def _logistic(
 
 def fit(
     items: Sequence[LabeledItem],
-    features: Sequence[Features],
+    article_features: Sequence[ArticleFeatures],
     params: TrainingParams,
     seed: int,
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Fit every head; returns (feature names, weights [features x heads], intercepts)."""
+    # Sorted by name: word features come out of sets, whose order varies between processes;
+    # one fixed order keeps a refit identical to the last digit.
+    features = [dict(sorted(f.as_dict().items())) for f in article_features]
     keep = _frequent(features, params.min_word_count)
     vectorizer = DictVectorizer(sort=True)
     matrix = vectorizer.fit_transform([{k: v for k, v in f.items() if k in keep} for f in features])

@@ -9,7 +9,7 @@ import pytest
 
 from schemas.classification import EventType, Relation, Severity
 from streams.classifier import Classifier, ModelError, load_model
-from streams.classifier.features import PREFIX_LENGTH, word_features
+from streams.classifier.features import PREFIX_LENGTH, ArticleFeatures, word_features
 from streams.classifier.model import (
     RELATIONS,
     TYPES,
@@ -49,15 +49,29 @@ def _row(**values: float) -> list[float]:
 
 
 def test_word_features_cut_words_and_pair_cjk_characters() -> None:
-    features = word_features("запуск спутников", "中国卫星 launched")
-    assert "tw:запуск" in features and "w:запуск" in features  # title words count twice
-    assert f"w:{'спутников'[:PREFIX_LENGTH]}" in features
-    assert {"w:中国", "w:国卫", "w:卫星"} <= features.keys()
-    assert "tw:launch" not in features and "w:launch" in features
+    title, words = word_features("запуск спутников", "中国卫星 launched")
+    assert "запуск" in title and "запуск" in words  # title words count in both
+    assert "спутников"[:PREFIX_LENGTH] in words
+    assert {"中国", "国卫", "卫星"} <= words
+    assert "launch" not in title and "launch" in words
 
 
-def test_word_features_keep_devanagari_words_whole() -> None:
-    assert "w:उपग्रह" in word_features("", "उपग्रह")
+def test_hindi_words_are_kept_whole_without_their_vowel_signs() -> None:
+    # Vowel signs dropped: the consonant skeleton stands for the word.
+    assert word_features("", "उपग्रह उपग्रहों")[1] == {"उपगरह", "उपगरह"[:PREFIX_LENGTH]}
+
+
+def test_features_by_full_name() -> None:
+    features = ArticleFeatures({"s:space": 1.5}, frozenset({"moon"}), frozenset({"moon", "base"}))
+    assert features.as_dict() == {"s:space": 1.5, "tw:moon": 1.0, "w:moon": 1.0, "w:base": 1.0}
+
+
+def _features(*names: str) -> ArticleFeatures:
+    """Features named as in a model file (``w:x``, ``tw:x``, ``s:x``), all 1.0."""
+    numeric = {n: 1.0 for n in names if not n.startswith(("w:", "tw:"))}
+    title = frozenset(n[3:] for n in names if n.startswith("tw:"))
+    words = frozenset(n[2:] for n in names if n.startswith("w:"))
+    return ArticleFeatures(numeric, title, words)
 
 
 def test_prediction_sums_the_weights_of_known_features() -> None:
@@ -69,18 +83,18 @@ def test_prediction_sums_the_weights_of_known_features() -> None:
             }
         )
     )
-    prediction = model.predict({"w:satell": 1.0, "w:nobody_knows_me": 1.0})
+    prediction = model.predict(_features("w:satell", "w:nobody_knows_me"))
     assert prediction.relevance == pytest.approx(1 / (1 + 2.718281828**-3.0), rel=1e-6)
     assert prediction.types[EventType.satcom] > 0.98
     assert max(prediction.relation, key=prediction.relation.__getitem__) is Relation.threat
     assert sum(prediction.relation.values()) == pytest.approx(1.0)
     # Nothing known: the intercepts alone decide.
-    assert model.predict({}).relevance == pytest.approx(0.5)
+    assert model.predict(_features()).relevance == pytest.approx(0.5)
 
 
 def test_the_most_probable_type_is_kept_when_none_passes_its_threshold() -> None:
     model = LearnedModel(_document({"w:x": _row(type__lunar=-1.0, type__science=-3.0)}))
-    prediction = model.predict({"w:x": 1.0})
+    prediction = model.predict(_features("w:x"))
     # Every type is below 0.5; those with weight 0 sit exactly at 0.5 and pass.
     assert EventType.lunar not in model.decide_types(prediction)
     model.type_thresholds = dict.fromkeys(TYPES, 0.99)
