@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
 
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import Settings
 from schemas import Article, utc_now
 
 RELEVANT_SPACING = timedelta(minutes=2)

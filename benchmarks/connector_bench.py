@@ -36,7 +36,7 @@ from connectors.demo.server import DemoFeedServer
 from connectors.feedlist import FeedConfig
 from connectors.producer import DeliveryFailed, KafkaSink
 from connectors.runner import Connector, ConnectorOptions
-from orbitwatch.settings import PROJECT_ROOT, Settings, get_settings
+from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
 from schemas import Article, FeedHealth, FeedState
 
 WORDS = [
@@ -173,7 +173,7 @@ def bench_settings() -> Settings:
 async def delete_bench_topics(settings: Settings) -> None:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    from orbitwatch.kafka import kafka_client_options
+    from orbitwatch.core.kafka import kafka_client_options
 
     admin = AIOKafkaAdminClient(**kafka_client_options(settings))
     await admin.start()

@@ -28,7 +28,7 @@ from connectors.demo.server import demo_documents
 from connectors.feedlist import FeedConfig, slugify
 from connectors.normalize import normalize_feed
 from connectors.parse import parse_document
-from orbitwatch.settings import PROJECT_ROOT
+from orbitwatch.core.settings import PROJECT_ROOT
 from schemas import Article, utc_now
 
 HOLDOUT = PROJECT_ROOT / "tests" / "data" / "holdout-synthetic.jsonl"

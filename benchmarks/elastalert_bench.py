@@ -86,13 +86,13 @@ from benchmarks.articles import ArticleFactory, Sent, produce_at_rate
 from benchmarks.latency_bench import STORY_WINDOW_S, assigned_consumer, stats
 from benchmarks.processes import check_alive, start_worker, stop_process
 from benchmarks.report_file import write_report
-from orbitwatch.elastic import make_client
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.namespace import namespaced, wipe_namespace
-from orbitwatch.settings import PROJECT_ROOT, Settings, get_settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.namespace import namespaced, wipe_namespace
+from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
 from schemas import Alert
 from schemas.classification import Severity
+from schemas.indices.names import IndexNames
 from streams.alerting.rules import MatchRule, RuleDefaults, When, load_rules
 
 OUT = PROJECT_ROOT / "benchmarks" / "out" / "elastalert.json"

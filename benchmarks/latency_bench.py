@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.latency_bench [--rates 10,50,200] [--seconds 20]
 
 Uses its own topics, indices and consumer group on the local Kafka and Elasticsearch
-(``bench-<random>``, see ``orbitwatch.namespace``), all removed at the end. ``orbitwatch
+(``bench-<random>``, see ``orbitwatch.core.namespace``), all removed at the end. ``orbitwatch
 worker`` and ``orbitwatch connector run`` run as separate processes (``benchmarks/processes.py``),
 as in production, so the benchmark's own producer, feed servers and pollers do not share their
 CPU or event loop. Their logs: ``benchmarks/out/latency-worker.log``, ``latency-connector.log``.
@@ -101,13 +101,13 @@ from connectors.normalize import article_id, canonical_url, identity_key
 from connectors.parse import RawEntry
 from connectors.runner import ConnectorOptions
 from deploy.local.layout import InfraLayout
-from orbitwatch.elastic import make_client
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.kafka import TopicSpec, ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.namespace import namespaced, wipe_namespace
-from orbitwatch.settings import PROJECT_ROOT, Settings, get_settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.kafka import TopicSpec, ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.namespace import namespaced, wipe_namespace
+from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
 from orbitwatch.status import topic_statuses
 from schemas import Alert, Article
+from schemas.indices.names import IndexNames
 
 OUT = PROJECT_ROOT / "benchmarks" / "out" / "latency.json"
 STORY_WINDOW_S = 60

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psutil
 
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 
 def child_env(settings: Settings) -> dict[str, str]:

@@ -25,7 +25,7 @@ from typing import Any
 
 from benchmarks.memory import MIB
 from benchmarks.report_file import write_report
-from orbitwatch.settings import PROJECT_ROOT, get_settings
+from orbitwatch.core.settings import PROJECT_ROOT, get_settings
 
 OUT = PROJECT_ROOT / "benchmarks" / "out"
 DOCS = PROJECT_ROOT / "docs" / "benchmarks.md"

@@ -49,14 +49,14 @@ from benchmarks.memory import PeakMemory, pid_from_file
 from benchmarks.processes import child_env, live_pid, tree_cpu_seconds
 from benchmarks.report_file import write_report
 from deploy.local.layout import InfraLayout
-from orbitwatch.elastic import make_async_client, make_client
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.setup import setup_indices
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.namespace import namespaced, wipe_namespace
-from orbitwatch.settings import PROJECT_ROOT, Settings, get_settings
+from orbitwatch.core.elastic import make_async_client, make_client
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.namespace import namespaced, wipe_namespace
+from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
 from schemas import Article, ClassifiedEvent, utc_now
 from schemas.documents import EventDocument
+from schemas.indices.names import IndexNames
+from schemas.indices.setup import setup_indices
 
 OUT = PROJECT_ROOT / "benchmarks" / "out" / "throughput.json"
 BULK_CHUNK = 500

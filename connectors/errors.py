@@ -7,7 +7,7 @@ reading message text. A broken feed raises one of these; the other feeds go on.
 
 from __future__ import annotations
 
-from orbitwatch.errors import OrbitwatchError
+from orbitwatch.core.errors import OrbitwatchError
 
 
 class FeedError(OrbitwatchError):

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from orbitwatch.errors import ConfigError
+from orbitwatch.core.errors import ConfigError
 
 DEFAULT_POLL_INTERVAL = 600.0
 MIN_POLL_INTERVAL = 1.0

@@ -18,12 +18,6 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
-from connectors.addresses import (
-    ForbiddenResolution,
-    PublicOnlyResolver,
-    is_public_address,
-    literal_ip,
-)
 from connectors.errors import (
     ConnectionFailed,
     EmptyBody,
@@ -35,7 +29,13 @@ from connectors.errors import (
     TooLarge,
     TooManyRedirects,
 )
-from orbitwatch import __version__
+from orbitwatch.core import __version__
+from orbitwatch.core.addresses import (
+    ForbiddenResolution,
+    PublicOnlyResolver,
+    is_public_address,
+    literal_ip,
+)
 
 PROJECT_URL = "https://github.com/orbitwatch/orbitwatch"
 USER_AGENT = f"orbitwatch/{__version__} (+{PROJECT_URL}; RSS/Atom monitor)"

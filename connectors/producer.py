@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from orbitwatch.errors import OrbitwatchError
-from orbitwatch.kafka import TopicSpec, ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.errors import OrbitwatchError
+from orbitwatch.core.kafka import TopicSpec, ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.settings import Settings
 from schemas import Article, FeedHealth, FeedState
 
 

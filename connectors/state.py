@@ -20,9 +20,9 @@ from aiokafka.errors import KafkaError
 from connectors.feedlist import FeedConfig
 from connectors.fetch import Validators
 from connectors.poll import PollResult
-from orbitwatch.errors import InvalidMessage, OrbitwatchError
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.settings import Settings
+from orbitwatch.core.errors import InvalidMessage, OrbitwatchError
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import Settings
 from schemas import Article, FeedState, Message, utc_now
 
 # Ids remembered per feed. Must exceed the number of entries a feed lists at once, or an

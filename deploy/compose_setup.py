@@ -31,9 +31,9 @@ from typing import Any, TypeVar
 
 from elasticsearch import Elasticsearch
 
-from orbitwatch.elastic import make_client
-from orbitwatch.kafka import ensure_topics, pipeline_topics
-from orbitwatch.settings import Settings, get_settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.settings import Settings, get_settings
 
 SECRETS_DIR = Path("/run/secrets")
 KIBANA_SYSTEM_SECRET = "kibana_system_password"

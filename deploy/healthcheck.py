@@ -22,7 +22,7 @@ import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
-from orbitwatch.settings import Settings, get_settings
+from orbitwatch.core.settings import Settings, get_settings
 
 TCP_TABLES = (Path("/proc/net/tcp"), Path("/proc/net/tcp6"))
 TCP_ESTABLISHED = "01"

@@ -1,3 +1,5 @@
 """orbitwatch: real-time monitoring of strategic space events."""
 
-__version__ = "0.1.0"
+from orbitwatch.core import __version__
+
+__all__ = ["__version__"]

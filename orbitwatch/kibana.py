@@ -17,8 +17,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from orbitwatch.errors import OrbitwatchError
-from orbitwatch.settings import PROJECT_ROOT, Settings
+from orbitwatch.core.errors import OrbitwatchError
+from orbitwatch.core.settings import PROJECT_ROOT, Settings
 
 SAVED_OBJECTS_FILE = PROJECT_ROOT / "deploy" / "kibana" / "saved_objects.ndjson"
 DEFAULT_PREFIX = "orbitwatch"

@@ -11,13 +11,13 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from connectors.state import read_topic_latest
-from orbitwatch.elastic import make_client
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.status import ClusterStatus, cluster_status
-from orbitwatch.kafka import kafka_client_options, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.kafka import kafka_client_options, pipeline_topics
+from orbitwatch.core.settings import Settings
+from orbitwatch.es_status import ClusterStatus, cluster_status
 from schemas import FeedHealth
 from schemas.alert import Alert
+from schemas.indices.names import IndexNames
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ the models or the topic list. Nothing in the document is written by hand except 
 per-topic prose in :data:`CHANNELS`:
 
 - the topics, their partitions and cleanup policy come from
-  :func:`orbitwatch.kafka.pipeline_topics` with the settings' *default* names (every name is
+  :func:`orbitwatch.core.kafka.pipeline_topics` with the settings' *default* names (every name is
   configurable through ``ORBITWATCH_TOPIC_*``);
 - the payload schemas are the pydantic models' JSON Schemas (serialization mode, as on the
   wire), gathered under ``components.schemas`` with ``$ref``s rewritten to point there;
@@ -26,9 +26,9 @@ from typing import Any
 import yaml
 from pydantic.json_schema import models_json_schema
 
-from orbitwatch import __version__, generated
-from orbitwatch.kafka import TopicSpec, pipeline_topics
-from orbitwatch.settings import PROJECT_ROOT, Settings
+from orbitwatch.core import __version__, generated
+from orbitwatch.core.kafka import TopicSpec, pipeline_topics
+from orbitwatch.core.settings import PROJECT_ROOT, Settings
 from schemas.alert import Alert
 from schemas.article import Article
 from schemas.base import Message

@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from orbitwatch.errors import InvalidMessage
+from orbitwatch.core.errors import InvalidMessage
 
 
 def _to_utc(value: datetime) -> datetime:

@@ -12,7 +12,7 @@ Importing this module registers one codec per model under a short name::
             ...
 
 Decoding goes through :meth:`schemas.Message.from_bytes`, so a bad payload raises
-:class:`orbitwatch.errors.InvalidMessage` with its ``reason``; faust wraps it in
+:class:`orbitwatch.core.errors.InvalidMessage` with its ``reason``; faust wraps it in
 ``ValueDecodeError`` with the ``InvalidMessage`` as ``__cause__``.
 """
 
@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from faust.serializers import codecs
 
-from orbitwatch.errors import InvalidMessage
+from orbitwatch.core.errors import InvalidMessage
 from schemas.article import Article
 from schemas.base import Message
 from schemas.classification import Classification, ClassifiedEvent

@@ -2,7 +2,7 @@
 
 Every JSON document in Elasticsearch comes from one of these models (``to_bytes``), never
 from a hand-built dict, and the index mappings are generated from them
-(:mod:`orbitwatch.indices.mapping`), so a field cannot exist in one and not the other.
+(:mod:`schemas.indices.mapping`), so a field cannot exist in one and not the other.
 
 - :class:`EventDocument`: one per classified article, ``_id`` = article id.
 - :class:`StoryDocument`: one per story, ``_id`` = story id, rewritten whole as articles

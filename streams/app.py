@@ -9,8 +9,8 @@ import faust
 from faust.auth import SASLCredentials, SSLCredentials
 from faust.transport.consumer import Consumer
 
-from orbitwatch.kafka import DOWNSTREAM_RECORD_BYTES, build_ssl_context
-from orbitwatch.settings import KafkaSecurityProtocol, Settings
+from orbitwatch.core.kafka import DOWNSTREAM_RECORD_BYTES, build_ssl_context
+from orbitwatch.core.settings import KafkaSecurityProtocol, Settings
 from streams.producer_metadata import track_output_topics
 
 log = logging.getLogger(__name__)

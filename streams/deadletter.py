@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from faust.types import EventT, TopicT
 
-from orbitwatch.errors import InvalidMessage
+from orbitwatch.core.errors import InvalidMessage
 
 HEADER_ERROR_TYPE = "orbitwatch.error.type"
 HEADER_ERROR_MESSAGE = "orbitwatch.error.message"

@@ -57,13 +57,13 @@ from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
 from faust.streams import Stream
 from faust.types import EventT, StreamT
 
-from orbitwatch.elastic import make_async_client, make_client
-from orbitwatch.errors import InvalidMessage, OrbitwatchError
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.setup import setup_indices
-from orbitwatch.settings import Settings
+from orbitwatch.core.elastic import make_async_client, make_client
+from orbitwatch.core.errors import InvalidMessage, OrbitwatchError
+from orbitwatch.core.settings import Settings
 from schemas import ClassifiedEvent
 from schemas.documents import EventDocument, StoryDocument, event_time
+from schemas.indices.names import IndexNames
+from schemas.indices.setup import setup_indices
 from streams import metrics
 from streams.deadletter import dead_letter_headers, deliver_dead_letter, error_type
 from streams.sinks import metrics as sink_metrics

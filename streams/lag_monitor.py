@@ -10,7 +10,7 @@ import logging
 
 import faust
 
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 from orbitwatch.status import topic_statuses
 from streams import metrics
 

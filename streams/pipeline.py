@@ -23,9 +23,9 @@ import faust
 from aiokafka.partitioner import murmur2
 from faust.types import EventT, StreamT
 
-from orbitwatch.errors import InvalidMessage
-from orbitwatch.kafka import DOWNSTREAM_RECORD_BYTES
-from orbitwatch.settings import Settings
+from orbitwatch.core.errors import InvalidMessage
+from orbitwatch.core.kafka import DOWNSTREAM_RECORD_BYTES
+from orbitwatch.core.settings import Settings
 from schemas import Article, Classification, ClassifiedEvent, utc_now
 from streams import metrics
 from streams.deadletter import dead_letter_headers, deliver_dead_letter, error_type

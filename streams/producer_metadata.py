@@ -23,8 +23,8 @@ from typing import Any, cast
 
 import faust
 
-from orbitwatch.kafka import pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import pipeline_topics
+from orbitwatch.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import faust
 
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 from streams.alerting.agent import Alerting
 from streams.app import create_app
 from streams.indexing import Indexer

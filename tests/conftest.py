@@ -19,9 +19,9 @@ from elasticsearch import Elasticsearch
 from deploy.local.manager import LocalInfra
 from deploy.local.process import tail
 from deploy.local.server import State
-from orbitwatch.elastic import make_client
-from orbitwatch.namespace import namespaced, wipe_namespace
-from orbitwatch.settings import Settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.namespace import namespaced, wipe_namespace
+from orbitwatch.core.settings import Settings
 
 TESTS_DIR = Path(__file__).resolve().parent
 SHARED_DATA = TESTS_DIR.parent.parent / "shared" / "data"

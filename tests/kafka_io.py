@@ -8,8 +8,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord
 
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import Settings
 
 
 async def produce(settings: Settings, topic: str, records: list[tuple[bytes, bytes]]) -> None:

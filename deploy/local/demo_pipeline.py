@@ -19,10 +19,10 @@ from connectors.demo.server import DemoFeedServer
 from connectors.producer import KafkaSink
 from connectors.runner import Connector, ConnectorOptions
 from connectors.state import restore_states
-from orbitwatch.elastic import make_client
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.namespace import namespaced, wipe_namespace
-from orbitwatch.settings import Settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.namespace import namespaced, wipe_namespace
+from orbitwatch.core.settings import Settings
 from schemas import ClassifiedEvent
 from schemas.alert import Alert
 from streams.worker import build_worker_app

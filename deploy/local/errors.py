@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orbitwatch.errors import OrbitwatchError
+from orbitwatch.core.errors import OrbitwatchError
 
 
 class InfraError(OrbitwatchError):

@@ -20,7 +20,7 @@ from deploy.local.java import Jdk
 from deploy.local.layout import ElasticsearchLayout
 from deploy.local.probes import elasticsearch_ready, elasticsearch_version
 from deploy.local.server import LocalServer
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 
 class LocalElasticsearch(LocalServer):

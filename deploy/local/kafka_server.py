@@ -14,7 +14,7 @@ from deploy.local.java import Jdk
 from deploy.local.layout import TEMPLATES, KafkaLayout
 from deploy.local.probes import kafka_ready
 from deploy.local.server import LocalServer
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 # The local broker's SASL/PLAIN listener (port + 2) accepts this one user. Local-only
 # credentials for tests of the clients' SASL path; never used outside 127.0.0.1.

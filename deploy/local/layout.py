@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -12,7 +12,7 @@ from deploy.local.java import find_jdk
 from deploy.local.kafka_server import LocalKafka
 from deploy.local.layout import InfraLayout
 from deploy.local.server import LocalServer, ServerStatus, State
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 Report = Callable[[str], None]
 

@@ -8,9 +8,9 @@ import warnings
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from orbitwatch.elastic import make_client, server_version
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.settings import Settings
+from orbitwatch.core.elastic import make_client, server_version
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import Settings
 
 
 async def _kafka_topics(settings: Settings, timeout_ms: int) -> list[str]:

@@ -15,11 +15,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from orbitwatch.errors import OrbitwatchError
-from orbitwatch.health_server import HealthServer
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.logs import configure_logging
-from orbitwatch.settings import get_settings
+from orbitwatch.core.errors import OrbitwatchError
+from orbitwatch.core.health_server import HealthServer
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.logs import configure_logging
+from orbitwatch.core.settings import get_settings
 from schemas import Alert, Severity, Silence, SilenceScope, utc_now
 from streams.alerting.durations import format_duration, parse_duration
 from streams.alerting.rules import RuleDefaults, RuleFileError, load_rules

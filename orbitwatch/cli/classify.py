@@ -18,8 +18,8 @@ from typing import IO, Any
 import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from orbitwatch.errors import OrbitwatchError
-from orbitwatch.settings import get_settings
+from orbitwatch.core.errors import OrbitwatchError
+from orbitwatch.core.settings import get_settings
 from schemas.classification import Classification
 from streams.classifier import Classifier
 

@@ -13,9 +13,9 @@ from connectors.feedlist import FeedConfig, FeedListError, load_feed_list
 from connectors.producer import DeliveryFailed, KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
 from connectors.state import StateRestoreFailed, restore_states
-from orbitwatch.health_server import HealthServer
-from orbitwatch.logs import configure_logging
-from orbitwatch.settings import PROJECT_ROOT, Settings, get_settings
+from orbitwatch.core.health_server import HealthServer
+from orbitwatch.core.logs import configure_logging
+from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
 
 DEFAULT_FEEDS = PROJECT_ROOT / "deploy" / "feeds.yaml"
 

@@ -52,7 +52,7 @@ def run(
     from rich.markup import escape
 
     from deploy.local.demo_pipeline import run_demo
-    from orbitwatch.settings import get_settings
+    from orbitwatch.core.settings import get_settings
     from schemas import ClassifiedEvent
     from schemas.alert import Alert
 

@@ -8,12 +8,12 @@ from elasticsearch import ApiError
 from rich.console import Console
 from rich.table import Table
 
-from orbitwatch.elastic import make_client
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.setup import SetupStep, setup_indices
-from orbitwatch.indices.status import cluster_status
-from orbitwatch.indices.templates import DEPLOY_DIR, drifted_files, export_files
-from orbitwatch.settings import get_settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.settings import get_settings
+from orbitwatch.es_status import cluster_status
+from schemas.indices.names import IndexNames
+from schemas.indices.setup import SetupStep, setup_indices
+from schemas.indices.templates import DEPLOY_DIR, drifted_files, export_files
 
 app = typer.Typer(help="Elasticsearch indices: templates, aliases, status.")
 console = Console(soft_wrap=True)

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from orbitwatch.settings import get_settings
+from orbitwatch.core.settings import get_settings
 from schemas.feedback import Verdict
 from streams.feedback.errors import FeedbackError, FeedbackUnavailable
 from streams.feedback.store import read_verdicts, record_verdict

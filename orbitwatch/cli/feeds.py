@@ -20,7 +20,7 @@ from connectors.poll import PollResult, poll_feed
 from connectors.schedule import ConcurrencyLimiter
 from connectors.state import StateRestoreFailed, read_topic_latest
 from orbitwatch.cli.connector import DEFAULT_FEEDS, load_feeds_or_exit
-from orbitwatch.settings import get_settings
+from orbitwatch.core.settings import get_settings
 from schemas import FeedHealth, utc_now
 
 app = typer.Typer(help="Check, parse and inspect feeds.")

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from deploy.local.errors import InfraError, StartupFailed
 from deploy.local.manager import LocalInfra
-from orbitwatch.settings import get_settings
+from orbitwatch.core.settings import get_settings
 
 app = typer.Typer(help="Run a local Kafka and Elasticsearch on 127.0.0.1 (no Docker needed).")
 console = Console(soft_wrap=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from orbitwatch.core.settings import get_settings
 from orbitwatch.kibana import KibanaError, import_saved_objects
-from orbitwatch.settings import get_settings
 
 app = typer.Typer(help="Kibana saved objects (deploy/kibana/saved_objects.ndjson).")
 console = Console(soft_wrap=True)

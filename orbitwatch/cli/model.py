@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from orbitwatch.errors import OrbitwatchError
-from orbitwatch.settings import get_settings
+from orbitwatch.core.errors import OrbitwatchError
+from orbitwatch.core.settings import get_settings
 from schemas.classification import Classification, Severity
 from streams.classifier import DEFAULT_MODEL_PATH, Classifier
 from streams.classifier.eval import Figures, LabeledItem, Report, evaluate, load_labeled

@@ -14,10 +14,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from orbitwatch.elastic import make_client
-from orbitwatch.errors import ConfigError, OrbitwatchError
-from orbitwatch.indices.query import parse_time
-from orbitwatch.settings import Settings, get_settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.errors import ConfigError, OrbitwatchError
+from orbitwatch.core.settings import Settings, get_settings
+from orbitwatch.query import parse_time
 from schemas import utc_now
 from streams.alerting.rules import RuleDefaults, RuleSet, load_rules
 from streams.classifier import Classifier

@@ -10,12 +10,12 @@ from elasticsearch import ApiError, NotFoundError
 from rich.console import Console
 from rich.table import Table
 
-from orbitwatch.elastic import make_client
-from orbitwatch.errors import OrbitwatchError
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.query import EventQuery, parse_time
-from orbitwatch.settings import get_settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.errors import OrbitwatchError
+from orbitwatch.core.settings import get_settings
+from orbitwatch.query import EventQuery, parse_time
 from schemas.documents import EventDocument
+from schemas.indices.names import IndexNames
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)

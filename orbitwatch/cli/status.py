@@ -7,7 +7,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
-from orbitwatch.settings import get_settings
+from orbitwatch.core.settings import get_settings
 from orbitwatch.status import Status, gather
 
 console = Console()

@@ -9,10 +9,10 @@ from typing import cast
 import faust
 from faust.tables.manager import TableManager
 
-from orbitwatch.health_server import HealthServer
-from orbitwatch.kafka import ensure_topics, pipeline_topics
-from orbitwatch.logs import configure_logging
-from orbitwatch.settings import Settings, get_settings
+from orbitwatch.core.health_server import HealthServer
+from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.logs import configure_logging
+from orbitwatch.core.settings import Settings, get_settings
 
 
 class _Worker(faust.Worker):

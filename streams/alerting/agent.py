@@ -30,8 +30,8 @@ from faust.types import StreamT
 from faust.types.tables import WindowWrapperT
 from pydantic import BaseModel
 
-from orbitwatch.errors import InvalidMessage
-from orbitwatch.settings import Settings
+from orbitwatch.core.errors import InvalidMessage
+from orbitwatch.core.settings import Settings
 from schemas import Alert, ClassifiedEvent, FeedHealth, utc_now
 from streams import metrics as stage_metrics
 from streams.alerting import metrics

@@ -21,12 +21,12 @@ import faust
 from faust.streams import Stream
 from faust.types import StreamT
 
-from orbitwatch.elastic import make_async_client, make_client
-from orbitwatch.errors import InvalidMessage
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.setup import setup_indices
-from orbitwatch.settings import Settings
+from orbitwatch.core.elastic import make_async_client, make_client
+from orbitwatch.core.errors import InvalidMessage
+from orbitwatch.core.settings import Settings
 from schemas import Alert
+from schemas.indices.names import IndexNames
+from schemas.indices.setup import setup_indices
 from streams.sinks import metrics as sink_metrics
 from streams.sinks.bulk import IndexOperation
 from streams.sinks.elasticsearch import BulkSink

@@ -32,7 +32,7 @@ from luqum import tree
 from luqum.exceptions import ParseError
 from luqum.parser import parser
 
-from orbitwatch.errors import ConfigError
+from orbitwatch.core.errors import ConfigError
 from schemas import ClassifiedEvent
 
 

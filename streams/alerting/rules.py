@@ -26,8 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from orbitwatch.errors import ConfigError
-from orbitwatch.settings import Settings
+from orbitwatch.core.errors import ConfigError
+from orbitwatch.core.settings import Settings
 from schemas import ClassifiedEvent, EventType, Relation, Severity
 from schemas.classification import ACTOR_PATTERN
 from streams.alerting.durations import Duration

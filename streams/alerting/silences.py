@@ -16,9 +16,9 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from orbitwatch.errors import InvalidMessage
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.settings import Settings
+from orbitwatch.core.errors import InvalidMessage
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import Settings
 from schemas import Silence, SilenceScope, utc_now
 from schemas.silence import silence_key
 

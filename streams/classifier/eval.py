@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from orbitwatch.errors import OrbitwatchError
+from orbitwatch.core.errors import OrbitwatchError
 from schemas.classification import Classification, EventType, Relation, Severity
 
 

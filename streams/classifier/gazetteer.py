@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from orbitwatch.errors import ConfigError
+from orbitwatch.core.errors import ConfigError
 from schemas.classification import ACTOR_PATTERN, EventType
 
 # Languages an alias may be filed under. ``any`` is for acronyms and names written the

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from orbitwatch.errors import ConfigError
+from orbitwatch.core.errors import ConfigError
 from schemas.classification import EventType, Relation
 from streams.classifier.features import TITLE_WORD, WORD, ArticleFeatures
 

@@ -7,7 +7,7 @@ does not answer (:class:`FeedbackUnavailable`) exits 1 and is worth retrying.
 
 from __future__ import annotations
 
-from orbitwatch.errors import OrbitwatchError
+from orbitwatch.core.errors import OrbitwatchError
 
 
 class FeedbackError(OrbitwatchError):

@@ -22,16 +22,16 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
 
 from connectors.state import StateRestoreFailed, read_topic_latest
-from orbitwatch.elastic import make_async_client, make_client
-from orbitwatch.errors import InvalidMessage
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.setup import setup_indices
-from orbitwatch.kafka import TopicSpec, ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.elastic import make_async_client, make_client
+from orbitwatch.core.errors import InvalidMessage
+from orbitwatch.core.kafka import TopicSpec, ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.settings import Settings
 from schemas.alert import Alert
 from schemas.base import utc_now
 from schemas.documents import EventDocument
 from schemas.feedback import Verdict
+from schemas.indices.names import IndexNames
+from schemas.indices.setup import setup_indices
 from streams.feedback.errors import FeedbackUnavailable, UnknownTarget
 from streams.feedback.verdict import (
     Judgement,

@@ -15,9 +15,9 @@ from email.utils import parsedate_to_datetime
 
 import aiohttp
 
-from connectors.addresses import ForbiddenResolution, PublicOnlyResolver
-from orbitwatch import __version__
-from orbitwatch.errors import OrbitwatchError
+from orbitwatch.core import __version__
+from orbitwatch.core.addresses import ForbiddenResolution, PublicOnlyResolver
+from orbitwatch.core.errors import OrbitwatchError
 from schemas import Alert
 from streams.notify.endpoints import Endpoint
 from streams.notify.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from connectors.addresses import is_public_address, literal_ip
-from orbitwatch.errors import ConfigError
-from orbitwatch.settings import Settings
+from orbitwatch.core.addresses import is_public_address, literal_ip
+from orbitwatch.core.errors import ConfigError
+from orbitwatch.core.settings import Settings
 from schemas import Alert, Severity
 
 

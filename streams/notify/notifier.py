@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
-from orbitwatch.errors import ConfigError, InvalidMessage
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.settings import Settings
+from orbitwatch.core.errors import ConfigError, InvalidMessage
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import Settings
 from schemas import Alert
 from streams.deadletter import HEADER_ERROR_MESSAGE, HEADER_ERROR_TYPE, HEADER_SOURCE
 from streams.notify.delivery import DeliveryResult, RetryPolicy, WebhookClient, deliver

@@ -14,9 +14,9 @@ from typing import Protocol
 
 from elasticsearch import Elasticsearch
 
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 from schemas import Classification, utc_now
+from schemas.indices.names import IndexNames
 from streams.alerting.rules import RuleSet
 from streams.reclassify.diff import ReclassifyReport, Tally, compare, update_body
 from streams.reclassify.store import MAX_REASONS, Update, iter_pages, refresh, write_updates

@@ -22,8 +22,8 @@ from typing import Any
 from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
-from orbitwatch.errors import InvalidMessage, OrbitwatchError
-from orbitwatch.settings import Settings
+from orbitwatch.core.errors import InvalidMessage, OrbitwatchError
+from orbitwatch.core.settings import Settings
 from schemas.documents import EventDocument
 
 PIT_KEEP_ALIVE = "5m"  # between two pages; classifying one page takes well under that

@@ -10,7 +10,7 @@ Two kinds of failure, handled differently:
 
 from __future__ import annotations
 
-from orbitwatch.errors import InvalidMessage, OrbitwatchError
+from orbitwatch.core.errors import InvalidMessage, OrbitwatchError
 
 
 class SinkError(OrbitwatchError):

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from orbitwatch.errors import OrbitwatchError
+from orbitwatch.core.errors import OrbitwatchError
 
 log = logging.getLogger(__name__)
 

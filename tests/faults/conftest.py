@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.elastic import make_client
-from orbitwatch.namespace import namespaced, wipe_namespace
-from orbitwatch.settings import Settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.namespace import namespaced, wipe_namespace
+from orbitwatch.core.settings import Settings
 from tests.faults.private_infra import PrivateInfra
 
 _FIGURES = pytest.StashKey[list[str]]()

@@ -16,7 +16,7 @@ from deploy.local.java import Jdk, find_jdk
 from deploy.local.manager import LocalInfra
 from deploy.local.process import port_is_free
 from deploy.local.server import LocalServer, State
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 HOST = "127.0.0.1"
 # Kafka binds its port, +1 (controller) and +2 (SASL); Elasticsearch its port and +100

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orbitwatch.namespace import topic_fields
-from orbitwatch.settings import Settings
+from orbitwatch.core.namespace import topic_fields
+from orbitwatch.core.settings import Settings
 
 # What each test's namespace changes, plus the servers: everything else keeps its default.
 _FORWARDED = ("index_prefix", "app_id", "kafka_bootstrap_servers", "es_url", "topic_partitions")

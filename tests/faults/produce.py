@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import Settings
 from schemas import Article
 
 ACK_EVERY = 200  # wait for Kafka's acknowledgements this often: bounded memory, real pace

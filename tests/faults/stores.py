@@ -17,8 +17,8 @@ from elasticsearch import Elasticsearch
 from elasticsearch.helpers import scan
 
 from connectors.state import topic_partitions
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import Settings
 from schemas import Alert
 
 

@@ -25,8 +25,8 @@ from connectors.demo.server import DemoFeedServer, demo_documents
 from connectors.feedlist import FeedConfig
 from connectors.fetch import FetchLimits
 from connectors.state import topic_partitions
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.settings import Settings
 from schemas import Article, FeedHealth
 from tests.faults.conftest import Figures
 from tests.faults.feed_servers import MisbehavingFeeds, rss_document

@@ -27,11 +27,11 @@ from aiokafka.structs import ConsumerRecord
 from elasticsearch import Elasticsearch
 
 from connectors.state import topic_partitions
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.settings import Settings
 from schemas import Article
 from schemas.base import Message
+from schemas.indices.names import IndexNames
 from streams.deadletter import HEADER_ERROR_MESSAGE, HEADER_ERROR_TYPE, HEADER_SOURCE
 from tests.faults.conftest import Figures
 from tests.faults.processes import Process, orbitwatch_env

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from elasticsearch import Elasticsearch
 
-from orbitwatch.elastic import make_client
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.kafka import ensure_topics, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.settings import Settings
+from schemas.indices.names import IndexNames
 from tests.faults.articles import ArticleStream
 from tests.faults.conftest import Figures
 from tests.faults.processes import (

@@ -11,8 +11,8 @@ from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from pydantic import SecretStr
 
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.settings import Settings
 from schemas import Alert
 from streams.alerting.engine import StoryAlerter
 from streams.alerting.silences import SilenceBook

@@ -11,9 +11,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from elasticsearch import Elasticsearch
 
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.settings import Settings
 from schemas import (
     Alert,
     AlertKind,
@@ -27,6 +26,7 @@ from schemas import (
     SilenceScope,
     utc_now,
 )
+from schemas.indices.names import IndexNames
 from streams.alerting.silences import publish_silence
 from streams.worker import build_worker_app
 from tests.kafka_io import drain

@@ -17,8 +17,8 @@ from connectors.demo.server import DemoFeedServer
 from connectors.producer import KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
 from connectors.state import read_topic_latest, restore_states, topic_partitions
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import Settings
 from schemas import Article, FeedHealth
 
 pytestmark = pytest.mark.integration

@@ -21,11 +21,11 @@ from connectors.demo.server import DemoFeedServer
 from connectors.producer import KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
 from connectors.state import FeedStateStore, restore_states
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.query import EventQuery
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.settings import Settings
+from orbitwatch.query import EventQuery
 from schemas import Alert
+from schemas.indices.names import IndexNames
 from streams.worker import build_worker_app
 
 pytestmark = pytest.mark.integration

@@ -14,11 +14,11 @@ from elasticsearch import Elasticsearch
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app as cli
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.kafka import ensure_topics, pipeline_topics
-from orbitwatch.settings import Settings, get_settings
+from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.settings import Settings, get_settings
 from schemas import Article, Classification, ClassifiedEvent, EventType, Relation, Severity
 from schemas.documents import StoryDocument
+from schemas.indices.names import IndexNames
 from streams.deadletter import HEADER_ERROR_TYPE
 from streams.indexing import HEADER_ES_STATUS
 from streams.worker import build_worker_app

@@ -17,9 +17,9 @@ import pytest
 from aiohttp import web
 from elasticsearch import Elasticsearch
 
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.kafka import ensure_topics, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.settings import Settings
+from schemas.indices.names import IndexNames
 from streams.worker import build_worker_app
 from tests.integration.test_es_indexing import ASAT, LUNAR, _count, _produce, _record, _wait_for
 from tests.kafka_io import committed_offsets

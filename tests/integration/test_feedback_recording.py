@@ -18,11 +18,9 @@ from elasticsearch import Elasticsearch
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app as cli
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.setup import setup_indices
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.namespace import topic_fields
-from orbitwatch.settings import Settings, get_settings
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.namespace import topic_fields
+from orbitwatch.core.settings import Settings, get_settings
 from schemas import (
     Alert,
     AlertKind,
@@ -36,6 +34,8 @@ from schemas import (
 )
 from schemas.documents import EventDocument
 from schemas.feedback import Verdict
+from schemas.indices.names import IndexNames
+from schemas.indices.setup import setup_indices
 from streams.classifier.eval import load_labeled
 from streams.feedback.errors import FeedbackUnavailable, UnknownTarget
 from streams.feedback.store import read_verdicts, record_verdict

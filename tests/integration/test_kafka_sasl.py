@@ -15,8 +15,8 @@ from aiokafka.errors import KafkaConnectionError
 from pydantic import SecretStr
 
 from deploy.local.kafka_server import LOCAL_SASL_PASSWORD, LOCAL_SASL_USER
-from orbitwatch.kafka import TopicSpec, ensure_topics, kafka_client_options
-from orbitwatch.settings import KafkaSecurityProtocol, Settings
+from orbitwatch.core.kafka import TopicSpec, ensure_topics, kafka_client_options
+from orbitwatch.core.settings import KafkaSecurityProtocol, Settings
 from streams.app import create_app
 
 pytestmark = pytest.mark.integration

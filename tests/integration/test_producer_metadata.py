@@ -13,8 +13,8 @@ import uuid
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.settings import Settings
 from streams.worker import build_worker_app
 from tests.integration.test_worker_pipeline import LAUNCH
 from tests.kafka_io import drain, produce

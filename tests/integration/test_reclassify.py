@@ -15,12 +15,12 @@ from elasticsearch import Elasticsearch
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app as cli
-from orbitwatch.elastic import make_client
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.setup import setup_indices
-from orbitwatch.settings import Settings, get_settings
+from orbitwatch.core.elastic import make_client
+from orbitwatch.core.settings import Settings, get_settings
 from schemas import Classification, EventType, Relation, Severity, utc_now
 from schemas.documents import EventDocument
+from schemas.indices.names import IndexNames
+from schemas.indices.setup import setup_indices
 from streams.alerting.rules import load_rules
 from streams.classifier import Classifier
 from streams.reclassify.diff import update_body

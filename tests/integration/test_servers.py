@@ -9,8 +9,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from elasticsearch import Elasticsearch
 
-from orbitwatch.kafka import TopicSpec, ensure_topics, kafka_client_options
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import TopicSpec, ensure_topics, kafka_client_options
+from orbitwatch.core.settings import Settings
 
 pytestmark = pytest.mark.integration
 

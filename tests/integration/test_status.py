@@ -9,9 +9,9 @@ from aiokafka import AIOKafkaProducer
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.namespace import topic_fields
-from orbitwatch.settings import Settings, get_settings
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.namespace import topic_fields
+from orbitwatch.core.settings import Settings, get_settings
 from orbitwatch.status import gather
 
 pytestmark = pytest.mark.integration

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orbitwatch.kafka import ensure_topics, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.settings import Settings
 from schemas import Article, ClassifiedEvent
 from streams.deadletter import HEADER_ERROR_TYPE
 from streams.worker import build_worker_app

@@ -19,9 +19,9 @@ import aiohttp
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.namespace import topic_fields
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.namespace import topic_fields
+from orbitwatch.core.settings import Settings
 from schemas import Article
 
 pytestmark = pytest.mark.integration

@@ -21,10 +21,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from elasticsearch import Elasticsearch
 
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.settings import Settings
 from schemas import Article
+from schemas.indices.names import IndexNames
 
 pytestmark = pytest.mark.integration
 

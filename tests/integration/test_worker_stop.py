@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.kafka import ensure_topics, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.settings import Settings
 from schemas import utc_now
+from schemas.indices.names import IndexNames
 from tests.alert_factories import make_event
 from tests.faults.processes import Process, orbitwatch_env
 from tests.kafka_io import drain, produce

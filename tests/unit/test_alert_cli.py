@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from orbitwatch.cli import app
 from orbitwatch.cli.alerts import AlertFilter, render_alert
-from orbitwatch.settings import PROJECT_ROOT
+from orbitwatch.core.settings import PROJECT_ROOT
 from schemas import Alert, Severity
 from streams.alerting.engine import StoryAlerter
 from streams.alerting.silences import SilenceBook

@@ -20,8 +20,8 @@ import yaml
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app
-from orbitwatch.kafka import TopicSpec, pipeline_topics
-from orbitwatch.settings import PROJECT_ROOT, Settings
+from orbitwatch.core.kafka import TopicSpec, pipeline_topics
+from orbitwatch.core.settings import PROJECT_ROOT, Settings
 from schemas import Article, utc_now
 from schemas.asyncapi import (
     ASYNCAPI_PATH,

@@ -13,9 +13,9 @@ import pytest
 from faust.auth import SASLCredentials, SSLCredentials
 from pydantic import SecretStr
 
-from orbitwatch.elastic import client_options
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.settings import KafkaSecurityProtocol, Settings
+from orbitwatch.core.elastic import client_options
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import KafkaSecurityProtocol, Settings
 from streams.app import _credentials
 
 CA = Path(certifi.where())

@@ -9,7 +9,7 @@ from faust.serializers import codecs
 from faust.serializers.registry import Registry
 
 import schemas.codec  # noqa: F401  (registers the codecs)
-from orbitwatch.errors import InvalidMessage
+from orbitwatch.core.errors import InvalidMessage
 from schemas import Article, Classification, ClassifiedEvent, FeedState, utc_now
 from schemas.codec import CODECS, ArticleCodec
 

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from deploy import compose_setup
 from orbitwatch.cli import app
-from orbitwatch.settings import PROJECT_ROOT, Settings
+from orbitwatch.core.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.unit
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.settings import PROJECT_ROOT, Settings
+from orbitwatch.core.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.unit
 

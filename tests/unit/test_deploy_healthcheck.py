@@ -18,7 +18,7 @@ from deploy.healthcheck import (
     established_remote_ports,
     kafka_ports,
 )
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 pytestmark = pytest.mark.unit
 

@@ -19,7 +19,7 @@ from deploy.compose_setup import (
     read_secret,
     retrying,
 )
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 pytestmark = pytest.mark.unit
 

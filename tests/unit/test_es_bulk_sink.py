@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from elasticsearch import AsyncElasticsearch
 
-from orbitwatch.errors import ConfigError
+from orbitwatch.core.errors import ConfigError
 from streams.sinks.bulk import IndexOperation, Outcome, chunks, item_outcome
 from streams.sinks.elasticsearch import BulkSink
 from streams.sinks.errors import SinkBackpressure, SinkUnavailable

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from orbitwatch.indices.names import IndexNames
 from schemas import (
     Article,
     Classification,
@@ -19,6 +18,7 @@ from schemas import (
     Severity,
 )
 from schemas.documents import MAX_STORY_MEMBERS, EventDocument, StoryDocument
+from schemas.indices.names import IndexNames
 
 pytestmark = pytest.mark.unit
 

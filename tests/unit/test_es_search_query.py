@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from orbitwatch.indices.query import EventQuery, InvalidQuery, normalize_pair, parse_time
+from orbitwatch.query import EventQuery, InvalidQuery, normalize_pair, parse_time
 
 pytestmark = pytest.mark.unit
 

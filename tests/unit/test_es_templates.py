@@ -10,19 +10,19 @@ from typing import Any
 
 import pytest
 
-from orbitwatch.indices.mapping import field_mapping, mapping_for
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.templates import (
+from schemas import Article, Classification, ClassifiedEvent, EventType, Evidence, Relation
+from schemas.alert import Alert, AlertKind
+from schemas.classification import Severity
+from schemas.documents import EventDocument, StoryDocument
+from schemas.indices.mapping import field_mapping, mapping_for
+from schemas.indices.names import IndexNames
+from schemas.indices.templates import (
     DEPLOY_DIR,
     drifted_files,
     export_files,
     index_templates,
     lifecycle_policy,
 )
-from schemas import Article, Classification, ClassifiedEvent, EventType, Evidence, Relation
-from schemas.alert import Alert, AlertKind
-from schemas.classification import Severity
-from schemas.documents import EventDocument, StoryDocument
 
 pytestmark = pytest.mark.unit
 

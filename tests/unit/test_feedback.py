@@ -12,12 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app as cli
-from orbitwatch.errors import InvalidMessage
-from orbitwatch.indices.mapping import mapping_for
-from orbitwatch.indices.templates import VERDICT_TEXT_FIELDS
+from orbitwatch.core.errors import InvalidMessage
 from schemas import Alert, AlertKind, DigestMember, EventType, Relation, Severity
 from schemas.documents import EventDocument
 from schemas.feedback import Verdict
+from schemas.indices.mapping import mapping_for
+from schemas.indices.templates import VERDICT_TEXT_FIELDS
 from streams.classifier.eval import load_labeled
 from streams.feedback.errors import InvalidLabel, InvalidTarget, UnknownTarget
 from streams.feedback.verdict import (

@@ -16,7 +16,7 @@ from connectors.feedlist import (
     load_feed_list,
 )
 from connectors.opml import feeds_from_opml
-from orbitwatch.settings import PROJECT_ROOT
+from orbitwatch.core.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.unit
 

@@ -12,7 +12,6 @@ from email.utils import format_datetime
 import pytest
 from aiohttp import web
 
-from connectors.addresses import is_public_address
 from connectors.errors import (
     ConnectionFailed,
     EmptyBody,
@@ -24,6 +23,7 @@ from connectors.errors import (
     TooManyRedirects,
 )
 from connectors.fetch import USER_AGENT, Fetcher, FetchLimits, Validators, parse_retry_after
+from orbitwatch.core.addresses import is_public_address
 
 pytestmark = pytest.mark.unit
 

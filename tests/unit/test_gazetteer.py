@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.errors import ConfigError
+from orbitwatch.core.errors import ConfigError
 from streams.classifier import Classifier
 from streams.classifier.gazetteer import GazetteerError, load_gazetteer, parse_file
 from streams.classifier.matcher import AliasMatcher

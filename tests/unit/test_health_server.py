@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 from prometheus_client import CollectorRegistry, Counter
 
-from orbitwatch.health_server import HealthServer
+from orbitwatch.core.health_server import HealthServer
 
 
 async def _ok() -> bool:

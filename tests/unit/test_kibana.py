@@ -17,8 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app as cli
-from orbitwatch.indices.mapping import mapping_for
-from orbitwatch.indices.templates import ALERT_TEXT_FIELDS
+from orbitwatch.core.settings import Settings, get_settings
 from orbitwatch.kibana import (
     SAVED_OBJECTS_FILE,
     KibanaImportFailed,
@@ -27,9 +26,10 @@ from orbitwatch.kibana import (
     import_saved_objects,
     saved_objects,
 )
-from orbitwatch.settings import Settings, get_settings
 from schemas.alert import Alert
 from schemas.documents import EventDocument
+from schemas.indices.mapping import mapping_for
+from schemas.indices.templates import ALERT_TEXT_FIELDS
 
 pytestmark = pytest.mark.unit
 

@@ -16,7 +16,7 @@ from deploy.local.java import find_jdk
 from deploy.local.manager import LocalInfra
 from deploy.local.process import port_is_free, tail
 from orbitwatch.cli import app
-from orbitwatch.settings import Settings, get_settings
+from orbitwatch.core.settings import Settings, get_settings
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from deploy.local.layout import InfraLayout
 from deploy.local.manager import LocalInfra
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 pytestmark = pytest.mark.unit
 

@@ -11,8 +11,8 @@ import pytest
 import structlog
 from pydantic import SecretStr
 
-from orbitwatch.logs import REDACTED, SecretScrubber, configure_logging, secret_values
-from orbitwatch.settings import Settings
+from orbitwatch.core.logs import REDACTED, SecretScrubber, configure_logging, secret_values
+from orbitwatch.core.settings import Settings
 
 
 @pytest.fixture

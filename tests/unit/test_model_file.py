@@ -37,7 +37,7 @@ def test_the_shipped_model_is_what_train_produces(tmp_path: Path) -> None:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         pytest.skip(f"labeled data not found ({', '.join(missing)}): ../shared is absent")
-    from orbitwatch.settings import Settings
+    from orbitwatch.core.settings import Settings
     from streams.classifier import training
     from streams.classifier.model import write_model_file
 

@@ -12,7 +12,7 @@ from connectors.errors import EmptyBody, FeedError, NotAFeed
 from connectors.feedlist import FeedConfig, slugify
 from connectors.normalize import normalize_feed
 from connectors.parse import parse_document
-from orbitwatch.settings import PROJECT_ROOT
+from orbitwatch.core.settings import PROJECT_ROOT
 from schemas import Article, utc_now
 
 pytestmark = pytest.mark.unit

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from orbitwatch.cli import app as cli
 from orbitwatch.cli import reclassify as command
-from orbitwatch.settings import Settings, get_settings
+from orbitwatch.core.settings import Settings, get_settings
 from schemas import Classification
 from streams.reclassify.diff import ReclassifyReport, RuleDelta
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.settings import PROJECT_ROOT
+from orbitwatch.core.settings import PROJECT_ROOT
 from schemas import Severity
 from streams.alerting.durations import format_duration, parse_duration
 from streams.alerting.rules import (

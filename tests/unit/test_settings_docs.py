@@ -13,7 +13,7 @@ from pydantic.fields import FieldInfo
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app
-from orbitwatch.settings import PROJECT_ROOT, KafkaSecurityProtocol, Settings
+from orbitwatch.core.settings import PROJECT_ROOT, KafkaSecurityProtocol, Settings
 from orbitwatch.settings_docs import (
     CONFIGURATION_DOC,
     README_END,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 
 def _clear_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from orbitwatch.kafka import DOWNSTREAM_RECORD_BYTES, pipeline_topics
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import DOWNSTREAM_RECORD_BYTES, pipeline_topics
+from orbitwatch.core.settings import Settings
 from schemas import Article
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from orbitwatch.errors import ConfigError
-from orbitwatch.settings import Settings
+from orbitwatch.core.errors import ConfigError
+from orbitwatch.core.settings import Settings
 from schemas import Alert, Severity
 from streams.alerting.engine import StoryAlerter
 from streams.alerting.silences import SilenceBook

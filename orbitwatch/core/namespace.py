@@ -11,8 +11,8 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import Elasticsearch
 
-from orbitwatch.kafka import kafka_client_options
-from orbitwatch.settings import Settings
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import Settings
 
 
 def topic_fields() -> list[str]:

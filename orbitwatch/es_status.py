@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from elasticsearch import Elasticsearch, NotFoundError
 
-from orbitwatch.indices.names import IndexNames
+from schemas.indices.names import IndexNames
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from orbitwatch.errors import ConfigError
+from orbitwatch.core.errors import ConfigError
 from schemas.base import utc_now
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")

@@ -6,7 +6,7 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 
 def client_options(settings: Settings) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from orbitwatch.settings import KafkaSecurityProtocol, Settings
+from orbitwatch.core.settings import KafkaSecurityProtocol, Settings
 
 
 def kafka_client_options(settings: Settings) -> dict[str, Any]:

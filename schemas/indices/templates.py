@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orbitwatch.indices.mapping import mapping_for
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.settings import PROJECT_ROOT
+from orbitwatch.core.settings import PROJECT_ROOT
 from schemas.alert import Alert
 from schemas.documents import EventDocument, StoryDocument
 from schemas.feedback import Verdict
+from schemas.indices.mapping import mapping_for
+from schemas.indices.names import IndexNames
 
 DEPLOY_DIR = PROJECT_ROOT / "deploy" / "elasticsearch"
 DEFAULT_PREFIX = "orbitwatch"

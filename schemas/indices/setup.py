@@ -14,9 +14,9 @@ from typing import Any
 
 from elasticsearch import AuthorizationException, BadRequestError, Elasticsearch, NotFoundError
 
-from orbitwatch.indices.names import IndexNames
-from orbitwatch.indices.templates import FINGERPRINT_KEY, index_templates, lifecycle_policy
 from schemas.base import utc_now
+from schemas.indices.names import IndexNames
+from schemas.indices.templates import FINGERPRINT_KEY, index_templates, lifecycle_policy
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import structlog
 from pydantic import SecretStr
 from structlog.types import EventDict, Processor
 
-from orbitwatch.settings import Settings
+from orbitwatch.core.settings import Settings
 
 REDACTED = "**********"
 

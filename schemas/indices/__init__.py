@@ -1,0 +1,1 @@
+"""Elasticsearch indices generated from the messages: names, mappings, templates, setup."""
