@@ -8,106 +8,22 @@ state only after Kafka acknowledged them.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
-
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
 
 from connectors.feedlist import FeedConfig
 from connectors.fetch import Validators
 from connectors.poll import PollResult
-from orbitwatch.core.errors import InvalidMessage, OrbitwatchError
-from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.errors import InvalidMessage
+from orbitwatch.core.kafka import read_topic_latest
 from orbitwatch.core.settings import Settings
-from schemas import Article, FeedState, Message, utc_now
+from schemas import Article, FeedState, utc_now
 
 # Ids remembered per feed. Must exceed the number of entries a feed lists at once, or an
 # entry that falls out of the window would be produced again; the window is widened
 # automatically for feeds that list more.
 SEEN_IDS_LIMIT = 2_000
 MAX_PROBLEMS = 5
-
-M = TypeVar("M", bound=Message)
-
-
-class StateRestoreFailed(OrbitwatchError):
-    retriable = True
-
-
-async def read_topic_latest(
-    settings: Settings,
-    topic: str,
-    model: type[M],
-    *,
-    timeout: float = 60.0,
-    on_invalid: Callable[[bytes | None, InvalidMessage], None] | None = None,
-) -> dict[str, M]:
-    """Read ``topic`` from the beginning to its current end; the latest value per key.
-
-    Tombstones (null values) delete the key; payloads that do not parse are passed to
-    ``on_invalid`` and skipped.
-    """
-    consumer = AIOKafkaConsumer(
-        **kafka_client_options(settings),
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    latest: dict[str, M] = {}
-    deadline = time.monotonic() + timeout
-    try:
-        partitions = await topic_partitions(settings, topic)
-        if not partitions:
-            return latest
-        await consumer.start()
-        tps = [TopicPartition(topic, p) for p in partitions]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        end = await consumer.end_offsets(tps)
-        pending = {tp for tp in tps if end[tp] > 0}
-        while pending:
-            if time.monotonic() > deadline:
-                raise StateRestoreFailed(f"reading {topic} did not reach its end in {timeout:g}s")
-            batches = await consumer.getmany(*pending, timeout_ms=500)
-            for records in batches.values():
-                for record in records:
-                    key = record.key.decode("utf-8", "replace") if record.key else None
-                    if key is None:
-                        continue
-                    if record.value is None:
-                        latest.pop(key, None)
-                        continue
-                    try:
-                        latest[key] = model.from_bytes(record.value)
-                    except InvalidMessage as exc:
-                        if on_invalid is not None:
-                            on_invalid(record.value, exc)
-            for tp in list(pending):
-                if await consumer.position(tp) >= end[tp]:
-                    pending.discard(tp)
-    except KafkaError as exc:
-        raise StateRestoreFailed(f"cannot read {topic}: {exc}") from exc
-    finally:
-        await consumer.stop()
-    return latest
-
-
-async def topic_partitions(settings: Settings, topic: str) -> list[int]:
-    """Partition ids of ``topic``; empty when it does not exist. Asks only about existing
-    topics, so a broker with auto-creation never creates one with the wrong settings."""
-    admin = AIOKafkaAdminClient(**kafka_client_options(settings))
-    await admin.start()
-    try:
-        if topic not in await admin.list_topics():
-            return []
-        described = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    return sorted(p["partition"] for t in described if t["topic"] == topic for p in t["partitions"])
 
 
 def _bounded_seen(previous: list[str], current: list[str]) -> list[str]:
@@ -223,6 +139,6 @@ async def restore_states(
             log(f"skipping unreadable feed state: {exc}")
 
     states = await read_topic_latest(
-        settings, settings.topic_feed_state, FeedState, on_invalid=report
+        settings, settings.topic_feed_state, FeedState.from_bytes, on_invalid=report
     )
     return FeedStateStore(states)

@@ -6,9 +6,14 @@ operators filter a DLQ by error type without parsing anything.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
 from faust.types import EventT, TopicT
 
 from orbitwatch.core.errors import InvalidMessage
+from orbitwatch.core.retry import Backoff, retry_forever
+from streams import metrics
 
 HEADER_ERROR_TYPE = "orbitwatch.error.type"
 HEADER_ERROR_MESSAGE = "orbitwatch.error.message"
@@ -39,3 +44,40 @@ async def deliver_dead_letter(
     Callers wrap this in their retry loop."""
     delivery = await topic.send(key=event.message.key, value=event.message.value, headers=headers)
     await delivery
+
+
+class DeadLetters:
+    """A dead-letter topic and the one way records reach it: counted, logged, and delivered
+    with retries until Kafka has them (the source offset is committed once the agent moves
+    on, so a dead letter must be safe before that)."""
+
+    def __init__(
+        self,
+        topic: TopicT,
+        log: logging.Logger,
+        retry: Callable[[Callable[[], Awaitable[None]]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.topic = topic
+        self._log = log
+        self._retry = retry or _retry_until_delivered
+
+    async def send(
+        self, event: EventT, exc: BaseException, extra: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
+        reason = error_type(exc)
+        headers = [*dead_letter_headers(event, exc), *extra]
+        await self._retry(lambda: deliver_dead_letter(self.topic, event, headers))
+        metrics.DEAD_LETTERS.labels(self.topic.get_topic_name(), reason).inc()
+        message = event.message
+        self._log.warning(
+            "dead-lettered %s/%s/%s (%s): %s",
+            message.topic,
+            message.partition,
+            message.offset,
+            reason,
+            exc,
+        )
+
+
+async def _retry_until_delivered(deliver: Callable[[], Awaitable[None]]) -> None:
+    await retry_forever(deliver, Backoff(maximum=10.0))

@@ -10,8 +10,8 @@ import logging
 
 import faust
 
+from orbitwatch.core.lag import topic_statuses
 from orbitwatch.core.settings import Settings
-from orbitwatch.status import topic_statuses
 from streams import metrics
 
 log = logging.getLogger(__name__)

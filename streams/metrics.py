@@ -1,4 +1,4 @@
-"""Prometheus metrics of the worker's stages."""
+"""Prometheus metrics shared by the worker's stages; each stage folder has its own too."""
 
 from __future__ import annotations
 
@@ -6,18 +6,8 @@ from datetime import UTC, datetime
 
 from prometheus_client import Counter, Gauge, Histogram
 
-ARTICLES_CONSUMED = Counter("orbitwatch_articles_consumed_total", "Records read from articles.raw")
-ARTICLES_DUPLICATE = Counter(
-    "orbitwatch_articles_duplicate_total", "Articles dropped because their id was seen before"
-)
-ARTICLES_CLASSIFIED = Counter(
-    "orbitwatch_articles_classified_total", "Articles classified", ["relevant"]
-)
 DEAD_LETTERS = Counter(
     "orbitwatch_dead_letters_total", "Records sent to a dead-letter topic", ["topic", "reason"]
-)
-STORIES_ASSIGNED = Counter(
-    "orbitwatch_story_assignments_total", "Articles assigned to stories", ["outcome"]
 )
 
 # Seconds from the connector fetching an article to each later stage, observed once per

@@ -1,27 +1,79 @@
-"""Builds the worker's faust app: the pipeline agents with the real classifier."""
+"""Builds the worker's faust app: every stage of the pipeline, wired by the topics between them.
+
+articles.raw --classify--> <app>-unclustered --stories--> events.classified
+                  \\_______ not relevant: its own story ________/      |
+events.classified --index--> Elasticsearch (events, stories)         |
+events.classified --alerting--> alerts topic and alerts index  <-----'
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 import faust
 
+from orbitwatch.core.kafka import DOWNSTREAM_RECORD_BYTES
 from orbitwatch.core.settings import Settings
 from streams.alerting.agent import Alerting
 from streams.app import create_app
-from streams.indexing import Indexer
+from streams.classifier.agent import ClassifyStage
+from streams.deadletter import DeadLetters
+from streams.index.agent import Indexer
 from streams.lag_monitor import monitor_lag
-from streams.pipeline import Pipeline
+from streams.stories.agent import StoriesStage
+
+log = logging.getLogger("streams.worker")
 
 
-def build_worker_app(settings: Settings, **overrides: object) -> tuple[faust.App, Pipeline]:
+@dataclass(frozen=True)
+class Stages:
+    classify: ClassifyStage
+    stories: StoriesStage
+    index: Indexer
+    alerting: Alerting
+
+
+def build_worker_app(settings: Settings, **overrides: object) -> tuple[faust.App, Stages]:
     from streams.classifier import Classifier  # loads the gazetteers: only when a worker runs
 
     app = create_app(settings, **overrides)
-    pipeline = Pipeline(
-        app,
-        settings,
-        Classifier(watchlist=settings.watchlist, model_path=settings.classifier_model),
+    raw = app.topic(settings.topic_articles_raw, key_serializer="raw", value_serializer="raw")
+    article_dead_letters = DeadLetters(
+        app.topic(settings.topic_articles_dlq, key_serializer="raw", value_serializer="raw"), log
     )
-    Indexer(app, settings)  # events.classified -> Elasticsearch (events, stories)
-    Alerting(app, settings)  # events.classified -> rules -> alerts topic and alerts index
+    # Between the classify and stories stages: relevant articles only, one partition.
+    unclustered = app.topic(
+        f"{settings.app_id}-unclustered",
+        partitions=1,
+        internal=True,
+        key_serializer="raw",
+        value_serializer="raw",
+        config={"max.message.bytes": str(DOWNSTREAM_RECORD_BYTES)},
+    )
+    classified = app.topic(
+        settings.topic_events_classified, key_serializer="raw", value_serializer="raw"
+    )
+    classifier = Classifier(watchlist=settings.watchlist, model_path=settings.classifier_model)
+    stages = Stages(
+        classify=ClassifyStage(
+            app,
+            settings,
+            classifier,
+            raw=raw,
+            dead_letters=article_dead_letters,
+            unclustered=unclustered,
+            classified=classified,
+        ),
+        stories=StoriesStage(
+            app,
+            settings,
+            unclustered=unclustered,
+            dead_letters=article_dead_letters,
+            classified=classified,
+        ),
+        index=Indexer(app, settings),  # events.classified -> Elasticsearch (events, stories)
+        alerting=Alerting(app, settings),  # events.classified -> rules -> alerts
+    )
     monitor_lag(app, settings)  # orbitwatch_consumer_lag gauge
-    return app, pipeline
+    return app, stages

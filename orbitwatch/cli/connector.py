@@ -12,8 +12,9 @@ from rich.console import Console
 from connectors.feedlist import FeedConfig, FeedListError, load_feed_list
 from connectors.producer import DeliveryFailed, KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
-from connectors.state import StateRestoreFailed, restore_states
+from connectors.state import restore_states
 from orbitwatch.core.health_server import HealthServer
+from orbitwatch.core.kafka import TopicReadFailed
 from orbitwatch.core.logs import configure_logging
 from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -88,6 +89,6 @@ def run(
     options = ConnectorOptions(concurrency=concurrency, parser_workers=parser_workers)
     try:
         asyncio.run(_run(settings, feed_list, once, options))
-    except (DeliveryFailed, StateRestoreFailed) as exc:
+    except (DeliveryFailed, TopicReadFailed) as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc

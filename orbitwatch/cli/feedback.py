@@ -1,8 +1,8 @@
 """``orbitwatch feedback``: record an analyst's verdict on an article or alert; export them.
 
 ``orbitwatch feedback ID --relevant ...`` is short for ``orbitwatch feedback record ID ...``.
-The work is done by :mod:`streams.feedback` (the same code the analyst desk will call); this
-module only turns options into a :class:`~streams.feedback.verdict.Judgement` and errors
+The work is done by :mod:`orbitwatch.feedback` (the same code the analyst desk will call); this
+module only turns options into a :class:`~orbitwatch.feedback.verdict.Judgement` and errors
 into one line and an exit code: 2 for a bad id or label, 1 for a server that did not answer.
 """
 
@@ -18,10 +18,10 @@ import typer
 from typer.core import TyperGroup
 
 from orbitwatch.core.settings import get_settings
+from orbitwatch.feedback.errors import FeedbackError, FeedbackUnavailable
+from orbitwatch.feedback.store import read_verdicts, record_verdict
+from orbitwatch.feedback.verdict import Judgement, export_lines
 from schemas.feedback import Verdict
-from streams.feedback.errors import FeedbackError, FeedbackUnavailable
-from streams.feedback.store import read_verdicts, record_verdict
-from streams.feedback.verdict import Judgement, export_lines
 
 
 class _RecordByDefault(TyperGroup):

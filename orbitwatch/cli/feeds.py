@@ -18,8 +18,8 @@ from connectors.opml import load_opml
 from connectors.parse import ParserPool, parse_document
 from connectors.poll import PollResult, poll_feed
 from connectors.schedule import ConcurrencyLimiter
-from connectors.state import StateRestoreFailed, read_topic_latest
 from orbitwatch.cli.connector import DEFAULT_FEEDS, load_feeds_or_exit
+from orbitwatch.core.kafka import TopicReadFailed, read_topic_latest
 from orbitwatch.core.settings import get_settings
 from schemas import FeedHealth, utc_now
 
@@ -112,9 +112,11 @@ def health() -> None:
     settings = get_settings()
     try:
         latest = asyncio.run(
-            read_topic_latest(settings, settings.topic_feed_health, FeedHealth, timeout=30)
+            read_topic_latest(
+                settings, settings.topic_feed_health, FeedHealth.from_bytes, timeout=30
+            )
         )
-    except StateRestoreFailed as exc:
+    except TopicReadFailed as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     if not latest:

@@ -18,11 +18,11 @@ from orbitwatch.core.elastic import make_client
 from orbitwatch.core.errors import ConfigError, OrbitwatchError
 from orbitwatch.core.settings import Settings, get_settings
 from orbitwatch.query import parse_time
+from orbitwatch.reclassify.diff import ReclassifyReport
+from orbitwatch.reclassify.job import reclassify
 from schemas import utc_now
 from streams.alerting.rules import RuleDefaults, RuleSet, load_rules
 from streams.classifier import Classifier
-from streams.reclassify.diff import ReclassifyReport
-from streams.reclassify.job import reclassify
 
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from orbitwatch.core.errors import InvalidMessage, OrbitwatchError
 from orbitwatch.core.settings import KafkaSecurityProtocol, Settings
 
 
@@ -106,3 +109,84 @@ def pipeline_topics(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.topic_feed_state, 1, compacted=True),
         TopicSpec(settings.topic_feed_health, 1),
     ]
+
+
+T = TypeVar("T")
+
+
+class TopicReadFailed(OrbitwatchError):
+    """A topic could not be read to its end (the broker is away, or too slow)."""
+
+    retriable = True
+
+
+async def read_topic_latest(
+    settings: Settings,
+    topic: str,
+    decode: Callable[[bytes], T],
+    *,
+    timeout: float = 60.0,
+    on_invalid: Callable[[bytes | None, InvalidMessage], None] | None = None,
+) -> dict[str, T]:
+    """Read ``topic`` from the beginning to its current end; the latest value per key.
+
+    Tombstones (null values) delete the key; values ``decode`` refuses (``InvalidMessage``)
+    are passed to ``on_invalid`` and skipped.
+    """
+    consumer = AIOKafkaConsumer(
+        **kafka_client_options(settings),
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    latest: dict[str, T] = {}
+    deadline = time.monotonic() + timeout
+    try:
+        partitions = await topic_partitions(settings, topic)
+        if not partitions:
+            return latest
+        await consumer.start()
+        tps = [TopicPartition(topic, p) for p in partitions]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        end = await consumer.end_offsets(tps)
+        pending = {tp for tp in tps if end[tp] > 0}
+        while pending:
+            if time.monotonic() > deadline:
+                raise TopicReadFailed(f"reading {topic} did not reach its end in {timeout:g}s")
+            batches = await consumer.getmany(*pending, timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    key = record.key.decode("utf-8", "replace") if record.key else None
+                    if key is None:
+                        continue
+                    if record.value is None:
+                        latest.pop(key, None)
+                        continue
+                    try:
+                        latest[key] = decode(record.value)
+                    except InvalidMessage as exc:
+                        if on_invalid is not None:
+                            on_invalid(record.value, exc)
+            for tp in list(pending):
+                if await consumer.position(tp) >= end[tp]:
+                    pending.discard(tp)
+    except KafkaError as exc:
+        raise TopicReadFailed(f"cannot read {topic}: {exc}") from exc
+    finally:
+        await consumer.stop()
+    return latest
+
+
+async def topic_partitions(settings: Settings, topic: str) -> list[int]:
+    """Partition ids of ``topic``; empty when it does not exist. Asks only about existing
+    topics, so a broker with auto-creation never creates one with the wrong settings."""
+    admin = AIOKafkaAdminClient(**kafka_client_options(settings))
+    await admin.start()
+    try:
+        if topic not in await admin.list_topics():
+            return []
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return sorted(p["partition"] for t in described if t["topic"] == topic for p in t["partitions"])

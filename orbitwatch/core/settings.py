@@ -162,7 +162,7 @@ class Settings(BaseSettings):
         timedelta(minutes=2), description="Longest retry delay, also the cap on Retry-After"
     )
 
-    # --- Elasticsearch indexing (streams/indexing.py) and Kibana (orbitwatch kibana) -------
+    # --- Elasticsearch indexing (streams/index/) and Kibana (orbitwatch kibana) -------
     es_bulk_max_docs: int = Field(
         500, ge=1, description="Most events in one indexing batch and documents in one _bulk"
     )

@@ -1,11 +1,11 @@
 """The ``index-alerts`` agent: ``alerts`` -> the alerts index, one document per alert id.
 
-Uses the indexing stage's bulk sink (``streams/sinks``) and index names: an alert goes to
+Uses the indexing stage's bulk sink (``streams/index``) and index names: an alert goes to
 ``<prefix>-alerts-YYYY.MM`` (month of ``alerted_at``, behind the ``<prefix>-alerts`` alias)
 with ``_id`` = alert id. A repeated alert (a replay re-emits the stored alert, same id and
 same ``alerted_at``) overwrites its document instead of adding one.
 
-As in ``streams/indexing.py``, each event of a batch is pinned (``incref``) until
+As in ``streams/index/agent.py``, each event of a batch is pinned (``incref``) until
 Elasticsearch answered for the whole batch, so a worker stopping mid-flush does not commit
 offsets of alerts that were never indexed. Alerts Elasticsearch refuses for good are logged
 and counted; they remain on the ``alerts`` topic.
@@ -23,14 +23,14 @@ from faust.types import StreamT
 
 from orbitwatch.core.elastic import make_async_client, make_client
 from orbitwatch.core.errors import InvalidMessage
+from orbitwatch.core.retry import Backoff, retry_forever
 from orbitwatch.core.settings import Settings
 from schemas import Alert
 from schemas.indices.names import IndexNames
 from schemas.indices.setup import setup_indices
-from streams.sinks import metrics as sink_metrics
-from streams.sinks.bulk import IndexOperation
-from streams.sinks.elasticsearch import BulkSink
-from streams.sinks.retry import Backoff, retry_forever
+from streams.index import metrics as sink_metrics
+from streams.index.bulk import IndexOperation
+from streams.index.elasticsearch import BulkSink
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ import aiohttp
 from orbitwatch.core import __version__
 from orbitwatch.core.addresses import ForbiddenResolution, PublicOnlyResolver
 from orbitwatch.core.errors import OrbitwatchError
+from orbitwatch.core.retry import Backoff, Sleep
 from schemas import Alert
 from streams.notify.endpoints import Endpoint
 from streams.notify.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
-from streams.sinks.retry import Backoff, Sleep
 
 log = logging.getLogger(__name__)
 

@@ -20,12 +20,12 @@ from aiokafka.structs import ConsumerRecord
 
 from orbitwatch.core.errors import ConfigError, InvalidMessage
 from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.retry import Sleep
 from orbitwatch.core.settings import Settings
 from schemas import Alert
 from streams.deadletter import HEADER_ERROR_MESSAGE, HEADER_ERROR_TYPE, HEADER_SOURCE
 from streams.notify.delivery import DeliveryResult, RetryPolicy, WebhookClient, deliver
 from streams.notify.endpoints import Endpoint, load_endpoints
-from streams.sinks.retry import Sleep
 
 log = logging.getLogger(__name__)
 

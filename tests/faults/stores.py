@@ -16,8 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from elasticsearch import Elasticsearch
 from elasticsearch.helpers import scan
 
-from connectors.state import topic_partitions
-from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.kafka import kafka_client_options, topic_partitions
 from orbitwatch.core.settings import Settings
 from schemas import Alert
 

@@ -24,8 +24,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from connectors.demo.server import DemoFeedServer, demo_documents
 from connectors.feedlist import FeedConfig
 from connectors.fetch import FetchLimits
-from connectors.state import topic_partitions
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import (
+    ensure_topics,
+    kafka_client_options,
+    pipeline_topics,
+    topic_partitions,
+)
 from orbitwatch.core.settings import Settings
 from schemas import Article, FeedHealth
 from tests.faults.conftest import Figures

@@ -26,8 +26,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord
 from elasticsearch import Elasticsearch
 
-from connectors.state import topic_partitions
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import (
+    ensure_topics,
+    kafka_client_options,
+    pipeline_topics,
+    topic_partitions,
+)
 from orbitwatch.core.settings import Settings
 from schemas import Article
 from schemas.base import Message

@@ -16,8 +16,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from connectors.demo.server import DemoFeedServer
 from connectors.producer import KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
-from connectors.state import read_topic_latest, restore_states, topic_partitions
-from orbitwatch.core.kafka import kafka_client_options
+from connectors.state import restore_states
+from orbitwatch.core.kafka import kafka_client_options, read_topic_latest, topic_partitions
 from orbitwatch.core.settings import Settings
 from schemas import Article, FeedHealth
 
@@ -116,7 +116,7 @@ async def test_state_and_health_topics_describe_every_feed(
         assert state.etag and len(state.seen_ids) >= 3
         assert state.health.last_success_at is not None
     health = await read_topic_latest(
-        isolated_settings, isolated_settings.topic_feed_health, FeedHealth
+        isolated_settings, isolated_settings.topic_feed_health, FeedHealth.from_bytes
     )
     assert set(health) == set(server.documents)
     assert sum(h.articles_produced for h in health.values()) == DEMO_ARTICLES

@@ -20,7 +20,7 @@ from schemas import Article, Classification, ClassifiedEvent, EventType, Relatio
 from schemas.documents import StoryDocument
 from schemas.indices.names import IndexNames
 from streams.deadletter import HEADER_ERROR_TYPE
-from streams.indexing import HEADER_ES_STATUS
+from streams.index.agent import HEADER_ES_STATUS
 from streams.worker import build_worker_app
 from tests.kafka_io import drain, produce
 

@@ -21,6 +21,9 @@ from orbitwatch.cli import app as cli
 from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
 from orbitwatch.core.namespace import topic_fields
 from orbitwatch.core.settings import Settings, get_settings
+from orbitwatch.feedback.errors import FeedbackUnavailable, UnknownTarget
+from orbitwatch.feedback.store import read_verdicts, record_verdict
+from orbitwatch.feedback.verdict import Judgement
 from schemas import (
     Alert,
     AlertKind,
@@ -37,9 +40,6 @@ from schemas.feedback import Verdict
 from schemas.indices.names import IndexNames
 from schemas.indices.setup import setup_indices
 from streams.classifier.eval import load_labeled
-from streams.feedback.errors import FeedbackUnavailable, UnknownTarget
-from streams.feedback.store import read_verdicts, record_verdict
-from streams.feedback.verdict import Judgement
 from streams.worker import build_worker_app
 from tests.kafka_io import drain, produce
 

@@ -17,15 +17,15 @@ from typer.testing import CliRunner
 from orbitwatch.cli import app as cli
 from orbitwatch.core.elastic import make_client
 from orbitwatch.core.settings import Settings, get_settings
+from orbitwatch.reclassify.diff import update_body
+from orbitwatch.reclassify.job import reclassify
+from orbitwatch.reclassify.store import Update, iter_pages, write_updates
 from schemas import Classification, EventType, Relation, Severity, utc_now
 from schemas.documents import EventDocument
 from schemas.indices.names import IndexNames
 from schemas.indices.setup import setup_indices
 from streams.alerting.rules import load_rules
 from streams.classifier import Classifier
-from streams.reclassify.diff import update_body
-from streams.reclassify.job import reclassify
-from streams.reclassify.store import Update, iter_pages, write_updates
 
 pytestmark = pytest.mark.integration
 

@@ -12,10 +12,10 @@ from aiohttp import web
 from elasticsearch import AsyncElasticsearch
 
 from orbitwatch.core.errors import ConfigError
-from streams.sinks.bulk import IndexOperation, Outcome, chunks, item_outcome
-from streams.sinks.elasticsearch import BulkSink
-from streams.sinks.errors import SinkBackpressure, SinkUnavailable
-from streams.sinks.retry import Backoff, RetryAbandoned, retry_forever
+from orbitwatch.core.retry import Backoff, RetryAbandoned, retry_forever
+from streams.index.bulk import IndexOperation, Outcome, chunks, item_outcome
+from streams.index.elasticsearch import BulkSink
+from streams.index.errors import SinkBackpressure, SinkUnavailable
 
 pytestmark = pytest.mark.unit
 

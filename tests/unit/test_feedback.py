@@ -13,14 +13,8 @@ from typer.testing import CliRunner
 
 from orbitwatch.cli import app as cli
 from orbitwatch.core.errors import InvalidMessage
-from schemas import Alert, AlertKind, DigestMember, EventType, Relation, Severity
-from schemas.documents import EventDocument
-from schemas.feedback import Verdict
-from schemas.indices.mapping import mapping_for
-from schemas.indices.templates import VERDICT_TEXT_FIELDS
-from streams.classifier.eval import load_labeled
-from streams.feedback.errors import InvalidLabel, InvalidTarget, UnknownTarget
-from streams.feedback.verdict import (
+from orbitwatch.feedback.errors import InvalidLabel, InvalidTarget, UnknownTarget
+from orbitwatch.feedback.verdict import (
     Judgement,
     article_of_alert,
     build_verdict,
@@ -32,6 +26,12 @@ from streams.feedback.verdict import (
     parse_event_types,
     parse_relation,
 )
+from schemas import Alert, AlertKind, DigestMember, EventType, Relation, Severity
+from schemas.documents import EventDocument
+from schemas.feedback import Verdict
+from schemas.indices.mapping import mapping_for
+from schemas.indices.templates import VERDICT_TEXT_FIELDS
+from streams.classifier.eval import load_labeled
 
 pytestmark = pytest.mark.unit
 

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from orbitwatch.cli import app as cli
 from orbitwatch.cli import reclassify as command
 from orbitwatch.core.settings import Settings, get_settings
+from orbitwatch.reclassify.diff import ReclassifyReport, RuleDelta
 from schemas import Classification
-from streams.reclassify.diff import ReclassifyReport, RuleDelta
 
 pytestmark = pytest.mark.unit
 

@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from schemas import Classification, EventType, Evidence, Relation, Severity
-from schemas.documents import EventDocument
-from streams.reclassify.diff import (
+from orbitwatch.reclassify.diff import (
     UPDATED_FIELDS,
     Tally,
     compare,
     reclassified_document,
     update_body,
 )
-from streams.reclassify.store import safe_url, time_range_query
+from orbitwatch.reclassify.store import safe_url, time_range_query
+from schemas import Classification, EventType, Evidence, Relation, Severity
+from schemas.documents import EventDocument
 from tests.alert_factories import rule_set
 
 pytestmark = pytest.mark.unit

@@ -21,25 +21,31 @@ from aiokafka.errors import KafkaError
 from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
 
-from connectors.state import StateRestoreFailed, read_topic_latest
 from orbitwatch.core.elastic import make_async_client, make_client
 from orbitwatch.core.errors import InvalidMessage
-from orbitwatch.core.kafka import TopicSpec, ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import (
+    TopicReadFailed,
+    TopicSpec,
+    ensure_topics,
+    kafka_client_options,
+    pipeline_topics,
+    read_topic_latest,
+)
 from orbitwatch.core.settings import Settings
-from schemas.alert import Alert
-from schemas.base import utc_now
-from schemas.documents import EventDocument
-from schemas.feedback import Verdict
-from schemas.indices.names import IndexNames
-from schemas.indices.setup import setup_indices
-from streams.feedback.errors import FeedbackUnavailable, UnknownTarget
-from streams.feedback.verdict import (
+from orbitwatch.feedback.errors import FeedbackUnavailable, UnknownTarget
+from orbitwatch.feedback.verdict import (
     Judgement,
     article_of_alert,
     build_verdict,
     check_target_id,
     is_alert_id,
 )
+from schemas.alert import Alert
+from schemas.base import utc_now
+from schemas.documents import EventDocument
+from schemas.feedback import Verdict
+from schemas.indices.names import IndexNames
+from schemas.indices.setup import setup_indices
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +68,7 @@ async def record_verdict(
     """Judge the article ``target`` names (an article id, or an alert id whose article is
     meant): look its event up, build the verdict, publish it, index it. Returns the verdict.
 
-    Raises :class:`~streams.feedback.errors.InvalidTarget`, ``UnknownTarget`` or
+    Raises :class:`~orbitwatch.feedback.errors.InvalidTarget`, ``UnknownTarget`` or
     ``InvalidLabel`` before anything is written, and ``FeedbackUnavailable`` when a server
     does not answer.
     """
@@ -123,9 +129,13 @@ async def read_verdicts(settings: Settings) -> list[Verdict]:
     """The latest verdict per article on the topic now (none when the topic does not exist)."""
     try:
         latest = await read_topic_latest(
-            settings, settings.topic_feedback, Verdict, timeout=READ_TIMEOUT_S, on_invalid=_skip
+            settings,
+            settings.topic_feedback,
+            Verdict.from_bytes,
+            timeout=READ_TIMEOUT_S,
+            on_invalid=_skip,
         )
-    except (StateRestoreFailed, KafkaError) as exc:
+    except (TopicReadFailed, KafkaError) as exc:
         raise FeedbackUnavailable(
             f"Kafka at {settings.kafka_bootstrap_servers}: {_short(exc)}"
         ) from exc

@@ -11,7 +11,7 @@ The contract the indexing agent relies on:
   unacknowledged.
 - :meth:`BulkSink.write_once` is one pass: it sends what is pending in chunks bounded by
   count and bytes, keeps what still needs sending, and raises a typed
-  :class:`~streams.sinks.errors.SinkError` (with ``retry_after`` when the server asked for
+  :class:`~streams.index.errors.SinkError` (with ``retry_after`` when the server asked for
   a pause) if anything is left.
 
 Document ids are chosen by the caller and deterministic, so sending an operation twice
@@ -28,9 +28,9 @@ from typing import Any, Generic, TypeVar
 from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch
 
-from streams.sinks.bulk import IndexOperation, Outcome, bulk_body, chunks, item_outcome
-from streams.sinks.errors import SinkBackpressure, SinkError, SinkUnavailable
-from streams.sinks.retry import Backoff, OnRetry, Sleep, retry_forever
+from orbitwatch.core.retry import Backoff, OnRetry, Sleep, retry_forever
+from streams.index.bulk import IndexOperation, Outcome, bulk_body, chunks, item_outcome
+from streams.index.errors import SinkBackpressure, SinkError, SinkUnavailable
 
 T = TypeVar("T")
 
@@ -102,7 +102,7 @@ class BulkSink(Generic[T]):
     async def flush(self) -> list[Rejection[T]]:
         """Send everything pending; retry until all is answered. Returns the refusals.
 
-        Raises :class:`~streams.sinks.retry.RetryAbandoned` if ``give_up()`` said so after a
+        Raises :class:`~orbitwatch.core.retry.RetryAbandoned` if ``give_up()`` said so after a
         failed attempt; the operations not yet answered stay pending.
         """
         if self._pending:

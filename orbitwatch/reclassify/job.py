@@ -2,7 +2,7 @@
 
 The classifier reads what the worker read, as far as the document keeps it: the title and
 the lead (``summary``). Nothing is published to Kafka and no alert is sent; the alert
-figures are an estimate from the rules (see :mod:`streams.reclassify.diff`).
+figures are an estimate from the rules (see :mod:`orbitwatch.reclassify.diff`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Protocol
 from elasticsearch import Elasticsearch
 
 from orbitwatch.core.settings import Settings
+from orbitwatch.reclassify.diff import ReclassifyReport, Tally, compare, update_body
+from orbitwatch.reclassify.store import MAX_REASONS, Update, iter_pages, refresh, write_updates
 from schemas import Classification, utc_now
 from schemas.indices.names import IndexNames
 from streams.alerting.rules import RuleSet
-from streams.reclassify.diff import ReclassifyReport, Tally, compare, update_body
-from streams.reclassify.store import MAX_REASONS, Update, iter_pages, refresh, write_updates
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def reclassify(
     """Re-classify the events of ``[since, until]`` in place; the report says what changed.
 
     With ``dry_run`` nothing is written and the report gives the same figures (``updated``
-    stays 0). Raises :class:`streams.reclassify.store.StoreError` when Elasticsearch fails.
+    stays 0). Raises :class:`orbitwatch.reclassify.store.StoreError` when Elasticsearch fails.
     """
     alias = IndexNames(settings.index_prefix).events_alias
     tally = Tally(rules)

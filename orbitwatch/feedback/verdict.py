@@ -24,12 +24,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orbitwatch.feedback.errors import InvalidLabel, InvalidTarget, UnknownTarget
 from schemas.alert import ALERT_ID_PREFIX, Alert, AlertKind
 from schemas.classification import ACTOR_PATTERN, ORGANISATIONS, EventType, Relation, Severity
 from schemas.documents import EventDocument
 from schemas.feedback import Prediction, Verdict
 from streams.classifier.decide import decide_severity
-from streams.feedback.errors import InvalidLabel, InvalidTarget, UnknownTarget
 
 MAX_ID_LENGTH = 128  # Article.id's limit; alert ids are shorter
 MAX_NOTE_LENGTH = 1000

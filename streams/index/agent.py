@@ -59,6 +59,7 @@ from faust.types import EventT, StreamT
 
 from orbitwatch.core.elastic import make_async_client, make_client
 from orbitwatch.core.errors import InvalidMessage, OrbitwatchError
+from orbitwatch.core.retry import Backoff, RetryAbandoned, retry_forever
 from orbitwatch.core.settings import Settings
 from schemas import ClassifiedEvent
 from schemas.documents import EventDocument, StoryDocument, event_time
@@ -66,11 +67,10 @@ from schemas.indices.names import IndexNames
 from schemas.indices.setup import setup_indices
 from streams import metrics
 from streams.deadletter import dead_letter_headers, deliver_dead_letter, error_type
-from streams.sinks import metrics as sink_metrics
-from streams.sinks.bulk import IndexOperation
-from streams.sinks.elasticsearch import BulkSink, Rejection, request_failure
-from streams.sinks.errors import DocumentRejected
-from streams.sinks.retry import Backoff, RetryAbandoned, retry_forever
+from streams.index import metrics as sink_metrics
+from streams.index.bulk import IndexOperation
+from streams.index.elasticsearch import BulkSink, Rejection, request_failure
+from streams.index.errors import DocumentRejected
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,0 @@
-"""Sinks: where the worker writes outside Kafka, in batches, with retries that never drop."""
