@@ -1,4 +1,4 @@
-"""Synthetic articles for the benchmarks, and producing them to Kafka at a fixed rate.
+"""Synthetic articles for the latency benchmarks (``benchmarks.harness.produce`` sends them).
 
 Articles are en/ru/zh, built from templates and the demo feeds' items with fresh ids; about
 40% are relevant. Relevant articles get ``published_at`` times ``RELEVANT_SPACING`` apart,
@@ -8,20 +8,15 @@ article's story, so each relevant article raises alerts of its own.
 
 from __future__ import annotations
 
-import asyncio
 import random
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
-from aiokafka import AIOKafkaProducer
-
-from orbitwatch.core.kafka import kafka_client_options
-from orbitwatch.core.settings import Settings
 from schemas import Article, utc_now
 
 RELEVANT_SPACING = timedelta(minutes=2)
+# The worker's story window in the benchmarks that use these articles: shorter than the
+# spacing, so every relevant article starts a story of its own.
+STORY_WINDOW = timedelta(seconds=60)
 
 CITIES = ["Kazan", "Harbin", "Vladivostok", "Wenchang", "Baikonur", "Xichang", "Novosibirsk"]
 YEARS = ["2031", "2033", "2034", "2035", "2036"]
@@ -139,15 +134,6 @@ def demo_templates() -> list[tuple[str, bool, str, str]]:
     return out
 
 
-@dataclass
-class Sent:
-    article_id: str
-    relevant: bool
-    sent_at: float
-    alerted_at: float | None = None
-    searchable_at: float | None = None
-
-
 class ArticleFactory:
     def __init__(self, run: str, seed: int = 7) -> None:
         self.run = run
@@ -189,47 +175,3 @@ class ArticleFactory:
             fetched_at=now,
         )
         return article, relevant
-
-
-async def at_fixed_rate(rate: int, seconds: float, step: Callable[[], Awaitable[None]]) -> float:
-    """Run ``step`` ``rate * seconds`` times, each at its slot of a fixed schedule; returns
-    the achieved rate. A late step is not dropped: the ones behind it follow at once, so a
-    slow sender shows as an achieved rate below the target."""
-    total = int(rate * seconds)
-    start = time.perf_counter()
-    for i in range(total):
-        delay = start + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await step()
-    # The schedule spans total / rate (the last step's slot ends there); counting only up to
-    # the last step's start would report a little more than the target.
-    elapsed = max(time.perf_counter() - start, total / rate)
-    return total / elapsed if elapsed else 0.0
-
-
-async def produce_at_rate(
-    settings: Settings,
-    topic: str,
-    rate: int,
-    seconds: float,
-    factory: ArticleFactory,
-    on_sent: Callable[[Sent], None],
-) -> float:
-    """Produce ``rate * seconds`` articles on a fixed schedule; returns the achieved rate."""
-    producer = AIOKafkaProducer(**kafka_client_options(settings), acks="all", linger_ms=0)
-    await producer.start()
-
-    async def produce_one() -> None:
-        article, relevant = factory.make()
-        value = article.to_bytes()
-        sent_at = time.perf_counter()
-        await producer.send(topic, value=value, key=article.id.encode())
-        on_sent(Sent(article.id, relevant, sent_at))
-
-    try:
-        achieved = await at_fixed_rate(rate, seconds, produce_one)
-        await producer.flush()
-    finally:
-        await producer.stop()
-    return achieved

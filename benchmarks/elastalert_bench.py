@@ -20,7 +20,7 @@ every story the rule should alert on (its first article's produce call as time z
 Which stories "should alert" is asked from Elasticsearch afterwards with the rule's filter,
 so both systems are judged against the same documents. Results: counts (matched, missed,
 duplicate alerts), p50/p95/p99 per rate and the ElastAlert/orbitwatch ratios on stdout and in
-``benchmarks/out/elastalert.json``. ``run()`` does the same for a combined runner.
+``benchmarks/out/elastalert.json``.
 
 ElastAlert 2 is installed from PyPI into a virtualenv of its own
 (``<infra_home>/elastalert-venv``, git-ignored), created with python3.11 on first use; see
@@ -68,9 +68,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -79,23 +77,35 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import ConsumerRecord
 from elasticsearch import Elasticsearch
 
-from benchmarks.articles import ArticleFactory, Sent, produce_at_rate
-from benchmarks.latency_bench import STORY_WINDOW_S, assigned_consumer, stats
-from benchmarks.processes import check_alive, start_worker, stop_process
-from benchmarks.report_file import write_report
-from orbitwatch.core.elastic import make_client
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.core.namespace import namespaced, wipe_namespace
+from benchmarks.articles import STORY_WINDOW, ArticleFactory
+from benchmarks.harness.namespace import bench_namespace
+from benchmarks.harness.observe import (
+    Watchers,
+    assigned_consumer,
+    each_record,
+    found_ids,
+    wait_until,
+)
+from benchmarks.harness.processes import (
+    Process,
+    check_alive,
+    start_logged,
+    start_worker,
+    stop_process,
+)
+from benchmarks.harness.produce import Sent, kafka_producer, produce_at_rate, send_article
+from benchmarks.harness.report import display_path, out_path, parse_rates, write_report
+from benchmarks.harness.stats import elapsed_ms, ratio, summary
 from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
 from schemas import Alert
 from schemas.classification import Severity
 from schemas.indices.names import IndexNames
 from streams.alerting.rules import MatchRule, RuleDefaults, When, load_rules
 
-OUT = PROJECT_ROOT / "benchmarks" / "out" / "elastalert.json"
+OUT = out_path("elastalert")
 DEFAULT_RULE = "high-severity"
 # elastalert2 2.20.0 and later require Python >= 3.12 (2.21.0: >= 3.13), so 2.19.0 is the
 # newest that installs on the project's Python 3.11. It imports pytz without declaring it
@@ -268,28 +278,14 @@ def create_writeback_indices(python: Path, config: Path, env: dict[str, str], lo
         raise SystemExit(f"elastalert create-index failed (see {log})")
 
 
-def start_elastalert(
-    python: Path, config: Path, env: dict[str, str], log: Path
-) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [str(python), "-m", SHIM, "run", "--config", str(config)],
-            env=env,
-            cwd=config.parent,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+def start_elastalert(python: Path, config: Path, env: dict[str, str], log: Path) -> Process:
+    command = [str(python), "-m", SHIM, "run", "--config", str(config)]
+    return start_logged(command, env, log, cwd=config.parent, append=True)
 
 
-def stop_elastalert(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGINT)  # ElastAlert's only handled signal: exits at once
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def stop_elastalert(process: Process) -> None:
+    # SIGINT is ElastAlert's only handled signal: it exits at once.
+    stop_process(process, timeout=15, sig=signal.SIGINT)
 
 
 _RAN = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO elastalert: Ran (\S+) ")
@@ -321,36 +317,24 @@ class Observer:
     elastalert: dict[str, list[float]] = field(default_factory=dict)
     searchable: dict[str, float] = field(default_factory=dict)  # article id -> first hit
     unsearched: set[str] = field(default_factory=set)
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    watchers: Watchers = field(default_factory=Watchers)
 
     async def start(self) -> None:
         consumer = await assigned_consumer(self.settings, self.settings.topic_alerts, "earliest")
-        self.tasks = [
-            asyncio.create_task(self._orbitwatch(consumer)),
-            asyncio.create_task(self._elastalert()),
-            asyncio.create_task(self._search()),
-        ]
+        self.watchers.run(
+            each_record(consumer, self._orbitwatch), self._elastalert(), self._search()
+        )
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.watchers.stop()
 
     def watch(self, article_id: str) -> None:
         self.unsearched.add(article_id)
 
-    async def _orbitwatch(self, consumer: AIOKafkaConsumer) -> None:
-        try:
-            while True:
-                batch = await consumer.getmany(timeout_ms=200)
-                now = time.perf_counter()
-                for records in batch.values():
-                    for record in records:
-                        alert = Alert.from_bytes(record.value)
-                        if alert.rule == self.rule and alert.story_id:
-                            self.orbitwatch.setdefault(alert.story_id, []).append(now)
-        finally:
-            await consumer.stop()
+    def _orbitwatch(self, record: ConsumerRecord[Any, Any], now: float) -> None:
+        alert = Alert.from_bytes(record.value)
+        if alert.rule == self.rule and alert.story_id:
+            self.orbitwatch.setdefault(alert.story_id, []).append(now)
 
     async def _elastalert(self) -> None:
         position = 0
@@ -371,22 +355,16 @@ class Observer:
                         self.elastalert.setdefault(str(story_id), []).append(float(record["at"]))
 
     async def _search(self) -> None:
-        names = IndexNames(self.settings.index_prefix)
+        index = IndexNames(self.settings.index_prefix).events_alias
         while True:
             if self.unsearched:
                 ids = sorted(self.unsearched)[:2000]
-                found = await asyncio.to_thread(self._found, names.events_alias, ids)
+                found = await asyncio.to_thread(found_ids, self.es, index, ids)
                 now = time.perf_counter()
                 for article_id in found:
                     self.unsearched.discard(article_id)
                     self.searchable.setdefault(article_id, now)
             await asyncio.sleep(SEARCH_POLL_S)
-
-    def _found(self, index: str, ids: list[str]) -> list[str]:
-        response = self.es.options(ignore_status=404).search(
-            index=index, query={"ids": {"values": ids}}, size=len(ids), source=False
-        )
-        return [hit["_id"] for hit in response.body.get("hits", {}).get("hits", [])]
 
 
 def matching_stories(
@@ -437,7 +415,7 @@ async def run_phase(
         observer.watch(sent.article_id)
 
     phase.achieved_rate = await produce_at_rate(
-        settings, settings.topic_articles_raw, rate, seconds, factory, on_sent
+        settings, settings.topic_articles_raw, rate, seconds, factory.make, on_sent
     )
     ids = list(phase.sent)
     started = time.perf_counter()
@@ -472,25 +450,23 @@ def phase_report(phase: Phase, observer: Observer) -> dict[str, Any]:
     }
     systems = {"orbitwatch": observer.orbitwatch, "elastalert": observer.elastalert}
     for system, alerts in systems.items():
-        latencies = [
-            (alerts[story][0] - phase.sent[first]) * 1000
+        latencies = elapsed_ms(
+            (phase.sent[first], alerts[story][0])
             for story, first in phase.expected.items()
             if story in alerts
-        ]
+        )
         row[system] = {
             "matched": len(latencies),
             "missed": len(phase.expected) - len(latencies),
             "duplicate_alerts": sum(len(alerts[s]) - 1 for s in phase.expected if s in alerts),
-            "ms": stats(latencies),
+            "ms": summary(latencies),
         }
-    searchable = [
-        (observer.searchable[first] - phase.sent[first]) * 1000
-        for first in phase.expected.values()
-        if first in observer.searchable
-    ]
-    row["searchable"] = {"ms": stats(searchable)}
+    searchable = elapsed_ms(
+        (phase.sent[first], observer.searchable.get(first)) for first in phase.expected.values()
+    )
+    row["searchable"] = {"ms": summary(searchable)}
     row["elastalert_over_orbitwatch"] = {
-        q: ratio(row["elastalert"]["ms"][q], row["orbitwatch"]["ms"][q])
+        q: ratio(row["elastalert"]["ms"][q], row["orbitwatch"]["ms"][q], digits=1)
         for q in ("p50", "p95", "p99")
     }
     return row
@@ -501,12 +477,6 @@ def conditions(when: When) -> dict[str, Any]:
     return {k: v for k, v in when.model_dump(mode="json").items() if v not in (None, [])}
 
 
-def ratio(numerator: float | None, denominator: float | None) -> float | None:
-    if numerator is None or not denominator:
-        return None
-    return round(numerator / denominator, 1)
-
-
 # -- the run ---------------------------------------------------------------------------------
 
 
@@ -514,30 +484,22 @@ async def warm_up(
     settings: Settings,
     observer: Observer,
     factory: ArticleFactory,
-    processes: dict[str, subprocess.Popen[bytes]],
+    processes: dict[str, Process],
     claimed: set[str],
     limit_s: float = 150.0,
 ) -> float:
     """Produce relevant articles until both systems have alerted on one of them."""
     start = time.perf_counter()
-    producer = AIOKafkaProducer(**kafka_client_options(settings), acks="all")
-    await producer.start()
-    try:
+    async with kafka_producer(settings) as producer:
         while time.perf_counter() - start < limit_s:
             article, _ = factory.make(relevant_share=1.0)
-            await producer.send_and_wait(
-                settings.topic_articles_raw, article.to_bytes(), key=article.id.encode()
-            )
-            for _ in range(4):
-                await asyncio.sleep(0.5)
-                check_alive(processes)
-                if observer.orbitwatch and observer.elastalert:
-                    # Let stragglers of the warm-up settle before anything is measured.
-                    await asyncio.sleep(2 * RUN_EVERY_S + ELASTALERT_JITTER_S)
-                    claimed.update(observer.orbitwatch, observer.elastalert)
-                    return time.perf_counter() - start
-    finally:
-        await producer.stop()
+            await send_article(producer, settings.topic_articles_raw, article)
+            both = lambda: bool(observer.orbitwatch and observer.elastalert)  # noqa: E731
+            if await wait_until(both, 2.0, processes, every=0.5):
+                # Let stragglers of the warm-up settle before anything is measured.
+                await asyncio.sleep(2 * RUN_EVERY_S + ELASTALERT_JITTER_S)
+                claimed.update(observer.orbitwatch, observer.elastalert)
+                return time.perf_counter() - start
     raise SystemExit(f"no alert from both systems within {limit_s:.0f} s (see the logs)")
 
 
@@ -550,7 +512,7 @@ def rule_run_summary(log: Path, rule: str) -> dict[str, Any]:
         "errors_logged": text.count(" ERROR "),
         "runs": len(runs),
         "mean_s": round(sum(gaps) / len(gaps), 2) if gaps else None,
-        "ms": stats([g * 1000 for g in gaps]),
+        "ms": summary([g * 1000 for g in gaps]),
     }
 
 
@@ -570,103 +532,79 @@ async def run_async(
     python = ensure_elastalert(base.infra_home / "elastalert-venv")
     version = elastalert_version(python)
 
-    name = f"ea-bench-{uuid.uuid4().hex[:8]}"
-    work = Path(tempfile.mkdtemp(prefix=f"{name}-"))
-    ns = namespaced(base, name, work / "worker").model_copy(
-        update={"story_window": timedelta(seconds=STORY_WINDOW_S)}
-    )
-    names = IndexNames(ns.index_prefix)
     logs = (out or OUT).parent
     logs.mkdir(parents=True, exist_ok=True)
     worker_log, ea_log = logs / "elastalert-worker.log", logs / "elastalert-elastalert.log"
     ea_log.write_bytes(b"")
-    rules_dir = work / "rules"
-    rules_dir.mkdir()
-    record_path = work / "alerts.jsonl"
-    ea_rule = elastalert_rule(rule, realert, names, record_path)
-    (rules_dir / f"{rule.name}.yaml").write_text(yaml.safe_dump(ea_rule), encoding="utf-8")
-    config = work / "config.yaml"
-    config.write_text(yaml.safe_dump(elastalert_config(ns, rules_dir)), encoding="utf-8")
-    env = elastalert_env(ns)
-
-    es = make_client(ns)
-    factory = ArticleFactory(name)
-    observer = Observer(ns, es, rule.name, record_path)
-    worker: subprocess.Popen[bytes] | None = None
-    elastalert: subprocess.Popen[bytes] | None = None
     started = time.perf_counter()
-    try:
-        await ensure_topics(ns, pipeline_topics(ns))
-        worker = start_worker(ns, worker_log)
-        create_writeback_indices(python, config, env, ea_log)
-        elastalert = start_elastalert(python, config, env, ea_log)
-        print(
-            f"run {name}: worker pid {worker.pid}, ElastAlert {version} pid {elastalert.pid} "
-            f"(logs {worker_log}, {ea_log})",
-            flush=True,
-        )
-        await observer.start()
-        claimed: set[str] = set()
-        processes = {"the worker": worker, "ElastAlert": elastalert}
-        warmup_s = await warm_up(ns, observer, factory, processes, claimed)
-        print(f"both alerting after {warmup_s:.1f}s", flush=True)
-        rows = []
-        for rate in rates:
-            print(f"rate {rate}/s for {seconds:.0f}s ...", flush=True)
-            phase = await run_phase(
-                ns, observer, factory, ea_rule["filter"], claimed, rate, seconds, drain_s
+    async with bench_namespace(base, "ea-bench", story_window=STORY_WINDOW) as run:
+        ns, name, work = run.settings, run.name, run.work
+        rules_dir = work / "rules"
+        rules_dir.mkdir()
+        record_path = work / "alerts.jsonl"
+        ea_rule = elastalert_rule(rule, realert, IndexNames(ns.index_prefix), record_path)
+        (rules_dir / f"{rule.name}.yaml").write_text(yaml.safe_dump(ea_rule), encoding="utf-8")
+        config = work / "config.yaml"
+        config.write_text(yaml.safe_dump(elastalert_config(ns, rules_dir)), encoding="utf-8")
+        env = elastalert_env(ns)
+        factory = ArticleFactory(name)
+        observer = Observer(ns, run.es, rule.name, record_path)
+        processes: dict[str, Process] = {}
+        try:
+            processes["the worker"] = worker = start_worker(ns, worker_log)
+            create_writeback_indices(python, config, env, ea_log)
+            processes["ElastAlert"] = elastalert = start_elastalert(python, config, env, ea_log)
+            print(
+                f"run {name}: worker pid {worker.pid}, ElastAlert {version} pid "
+                f"{elastalert.pid} (logs {display_path(worker_log)}, {display_path(ea_log)})",
+                flush=True,
             )
-            rows.append(phase_report(phase, observer))
-            check_alive(processes)
-        report = {
-            "run": name,
-            "seconds_per_rate": seconds,
-            "warmup_s": round(warmup_s, 1),
-            "orbitwatch_rule": {
-                "name": rule.name,
-                "when": conditions(rule.when),
-                "realert_s": realert.total_seconds(),
-            },
-            "elastalert": {
-                "version": version,
-                "requirements": list(ELASTALERT_REQUIREMENTS),
-                "run_every_s": RUN_EVERY_S,
-                "buffer_time_s": BUFFER_TIME_S,
-                "scheduler_jitter_s": ELASTALERT_JITTER_S,
-                "rule": {k: v for k, v in ea_rule.items() if k != "record_path"},
-                "rule_runs": rule_run_summary(ea_log, rule.name),
-            },
-            "search_poll_ms": SEARCH_POLL_S * 1000,
-            "note": "latency from the produce call of a story's first article to its alert; "
-            "stories expected = those whose documents match the rule's filter in Elasticsearch",
-            "rates": rows,
-        }
-        print_report(report)
-        if out is not None:
-            write_report(out, report)
-            print(f"({time.perf_counter() - started:.0f}s in all)")
-        return report
-    finally:
-        await observer.stop()
-        if elastalert is not None:
-            stop_elastalert(elastalert)
-        if worker is not None:
-            stop_process(worker)
-        await wipe_namespace(ns, name, es)
-        es.close()
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def run(
-    settings: Settings | None = None,
-    rates: Sequence[int] = (10, 50),
-    seconds: float = 30.0,
-    drain_s: float = 20.0,
-    rule_name: str = DEFAULT_RULE,
-    out: Path | None = OUT,
-) -> dict[str, Any]:
-    """:func:`run_async` for callers without an event loop."""
-    return asyncio.run(run_async(settings, rates, seconds, drain_s, rule_name, out))
+            await observer.start()
+            claimed: set[str] = set()
+            warmup_s = await warm_up(ns, observer, factory, processes, claimed)
+            print(f"both alerting after {warmup_s:.1f}s", flush=True)
+            rows = []
+            for rate in rates:
+                print(f"rate {rate}/s for {seconds:.0f}s ...", flush=True)
+                phase = await run_phase(
+                    ns, observer, factory, ea_rule["filter"], claimed, rate, seconds, drain_s
+                )
+                rows.append(phase_report(phase, observer))
+                check_alive(processes)
+        finally:
+            await observer.stop()
+            if "ElastAlert" in processes:
+                stop_elastalert(processes["ElastAlert"])
+            if "the worker" in processes:
+                stop_process(processes["the worker"])
+    report = {
+        "run": name,
+        "seconds_per_rate": seconds,
+        "warmup_s": round(warmup_s, 1),
+        "orbitwatch_rule": {
+            "name": rule.name,
+            "when": conditions(rule.when),
+            "realert_s": realert.total_seconds(),
+        },
+        "elastalert": {
+            "version": version,
+            "requirements": list(ELASTALERT_REQUIREMENTS),
+            "run_every_s": RUN_EVERY_S,
+            "buffer_time_s": BUFFER_TIME_S,
+            "scheduler_jitter_s": ELASTALERT_JITTER_S,
+            "rule": {k: v for k, v in ea_rule.items() if k != "record_path"},
+            "rule_runs": rule_run_summary(ea_log, rule.name),
+        },
+        "search_poll_ms": SEARCH_POLL_S * 1000,
+        "note": "latency from the produce call of a story's first article to its alert; "
+        "stories expected = those whose documents match the rule's filter in Elasticsearch",
+        "rates": rows,
+    }
+    print_report(report)
+    if out is not None:
+        write_report(out, report)
+        print(f"({time.perf_counter() - started:.0f}s in all)")
+    return report
 
 
 def _ms(value: float | None) -> str:
@@ -716,8 +654,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rule", default=DEFAULT_RULE, help="orbitwatch match rule to mirror")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    rates = [int(r) for r in args.rates.split(",") if r.strip()]
-    run(None, rates, args.seconds, args.drain, args.rule, args.out)
+    rates = parse_rates(args.rates)
+    asyncio.run(run_async(None, rates, args.seconds, args.drain, args.rule, args.out))
     return 0
 
 

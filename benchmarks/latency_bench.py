@@ -4,9 +4,10 @@
 
 Uses its own topics, indices and consumer group on the local Kafka and Elasticsearch
 (``bench-<random>``, see ``orbitwatch.core.namespace``), all removed at the end. ``orbitwatch
-worker`` and ``orbitwatch connector run`` run as separate processes (``benchmarks/processes.py``),
-as in production, so the benchmark's own producer, feed servers and pollers do not share their
-CPU or event loop. Their logs: ``benchmarks/out/latency-worker.log``, ``latency-connector.log``.
+worker`` and ``orbitwatch connector run`` run as separate processes (``benchmarks/harness/``),
+as in production, so the benchmark's own producer, feed servers and pollers do not share
+their CPU or event loop. Their logs: ``benchmarks/out/latency-worker.log`` and
+``latency-connector.log``.
 
 At each rate, one after the other, articles from ``benchmarks/articles.py`` (en/ru/zh, about
 40% relevant, each relevant one raising alerts of its own) go through two paths:
@@ -57,10 +58,10 @@ waits (``--drain``, at most) until its relevant articles are alerted and searcha
 worker's lag is zero, so that the next path starts on an idle worker; articles not alerted
 or not searchable by then are counted as missed, and percentiles cover the rest.
 
-Results: one table on stdout and ``benchmarks/out/latency.json``; ``run()`` does the same for a
-combined runner. To make every relevant article raise its own alert (the default rules alert
-once per story and rule), the worker runs with ``ORBITWATCH_STORY_WINDOW=60s`` and relevant
-articles get ``published_at`` times two minutes apart, so none joins an earlier story.
+Results: one table on stdout and ``benchmarks/out/latency.json``. To make every relevant
+article raise its own alert (the default rules alert once per story and rule), the worker runs
+with ``ORBITWATCH_STORY_WINDOW=60s`` and relevant articles get ``published_at`` times two
+minutes apart, so none joins an earlier story.
 """
 
 from __future__ import annotations
@@ -68,49 +69,56 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
 import yaml
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import ConsumerRecord
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
-from benchmarks.articles import ArticleFactory, Sent, at_fixed_rate, produce_at_rate
-from benchmarks.memory import pid_from_file
-from benchmarks.processes import (
+from benchmarks.articles import STORY_WINDOW, ArticleFactory
+from benchmarks.harness.cpu import CpuMeter
+from benchmarks.harness.namespace import bench_namespace
+from benchmarks.harness.observe import (
+    Watchers,
+    assigned_consumer,
+    each_record,
+    found_ids,
+    wait_until,
+    worker_lag,
+)
+from benchmarks.harness.processes import (
+    Process,
     check_alive,
+    live_pid,
+    server_pids,
     start_connector,
     start_worker,
     stop_process,
-    tree_cpu_seconds,
 )
-from benchmarks.report_file import write_report
+from benchmarks.harness.produce import (
+    Sent,
+    at_fixed_rate,
+    kafka_producer,
+    produce_at_rate,
+    send_article,
+)
+from benchmarks.harness.report import display_path, out_path, parse_rates, write_report
+from benchmarks.harness.stats import elapsed_ms, percentile, summary
 from connectors.demo.server import DemoFeedServer
-from connectors.feedlist import MIN_POLL_INTERVAL, FeedConfig
+from connectors.feedlist import MIN_POLL_INTERVAL
 from connectors.normalize import article_id, canonical_url, identity_key
 from connectors.parse import RawEntry
 from connectors.runner import ConnectorOptions
-from deploy.local.layout import InfraLayout
-from orbitwatch.core.elastic import make_client
-from orbitwatch.core.kafka import TopicSpec, ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.core.namespace import namespaced, wipe_namespace
-from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
-from orbitwatch.status import topic_statuses
+from orbitwatch.core.settings import Settings, get_settings
 from schemas import Alert, Article
 from schemas.indices.names import IndexNames
 
-OUT = PROJECT_ROOT / "benchmarks" / "out" / "latency.json"
-STORY_WINDOW_S = 60
+OUT = out_path("latency")
 SEARCH_POLL_S = 0.1
 BASELINE_MAX_S = 10.0
 POLL_INTERVAL_S = MIN_POLL_INTERVAL
@@ -118,7 +126,7 @@ FEEDS = 6
 FEED_WINDOW = 100
 LANGUAGES = ("en", "ru", "zh")
 
-Processes = dict[str, subprocess.Popen[bytes]]
+Processes = dict[str, Process]
 
 
 @dataclass
@@ -128,39 +136,25 @@ class Published(Sent):
     raw_at: float | None = None  # first seen on articles.raw, i.e. produced by the connector
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
-
-
-def stats(values: list[float]) -> dict[str, float | int | None]:
-    def rounded(value: float | None) -> float | None:
-        return None if value is None else round(value, 2)
-
-    return {
-        "n": len(values),
-        "p50": rounded(percentile(values, 50)),
-        "p95": rounded(percentile(values, 95)),
-        "p99": rounded(percentile(values, 99)),
-        "max": rounded(max(values)) if values else None,
-    }
+def settled(sent: Sent) -> bool:
+    return sent.alerted_at is not None and sent.searchable_at is not None
 
 
 # -- observing the pipeline's outputs ---------------------------------------------------------
 
 
 class Tracker:
-    """Consumes alerts and polls Elasticsearch, stamping first-seen times on ``Sent``."""
+    """Stamps first-seen times: alerts (alerts topic) and search hits (events alias) of
+    relevant articles, and arrivals on articles.raw of feed entries. Only the keys of
+    articles.raw are read: the connector keys each record by article id."""
 
     def __init__(self, settings: Settings, es: Elasticsearch) -> None:
         self.settings = settings
         self.es = es
-        self.names = IndexNames(settings.index_prefix)
+        self.index = IndexNames(settings.index_prefix).events_alias
         self.pending: dict[str, Sent] = {}  # relevant articles not yet alerted or searchable
-        self.tasks: list[asyncio.Task[None]] = []
+        self.arriving: dict[str, Published] = {}  # feed entries not yet on articles.raw
+        self.watchers = Watchers()
         self.alerts = 0
         self.search_errors = 0
         self.last_search_error: str | None = None
@@ -168,54 +162,49 @@ class Tracker:
     def track(self, sent: Sent) -> None:
         self.pending[sent.article_id] = sent
 
+    def watch_arrival(self, entry: Published) -> None:
+        self.arriving[entry.article_id] = entry
+
     def forget(self, sent: Sequence[Sent]) -> None:
         for s in sent:
             self.pending.pop(s.article_id, None)
 
     async def start(self) -> None:
-        consumer = await assigned_consumer(self.settings, self.settings.topic_alerts, "earliest")
-        self.tasks = [
-            asyncio.create_task(self._alerts(consumer)),
-            asyncio.create_task(self._search()),
-        ]
+        alerts = await assigned_consumer(self.settings, self.settings.topic_alerts, "earliest")
+        self.watchers.run(each_record(alerts, self._alert), self._search())
+        raw = await assigned_consumer(self.settings, self.settings.topic_articles_raw, "latest")
+        self.watchers.run(each_record(raw, self._arrival))
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.watchers.stop()
 
-    async def _alerts(self, consumer: AIOKafkaConsumer) -> None:
-        try:
-            while True:
-                batch = await consumer.getmany(timeout_ms=200)
-                now = time.perf_counter()
-                for records in batch.values():
-                    for record in records:
-                        alert = Alert.from_bytes(record.value)
-                        self.alerts += 1
-                        keys = [alert.story_id, *alert.article_ids[-1:]]
-                        for key in keys:
-                            sent = self.pending.get(key or "")
-                            if sent is not None and sent.alerted_at is None:
-                                sent.alerted_at = now
-                                self._settle(sent)
-                                break
-        finally:
-            await consumer.stop()
+    def _alert(self, record: ConsumerRecord[Any, Any], now: float) -> None:
+        alert = Alert.from_bytes(record.value)
+        self.alerts += 1
+        for key in [alert.story_id, *alert.article_ids[-1:]]:
+            sent = self.pending.get(key or "")
+            if sent is not None and sent.alerted_at is None:
+                sent.alerted_at = now
+                self._settle(sent)
+                break
+
+    def _arrival(self, record: ConsumerRecord[Any, Any], now: float) -> None:
+        entry = self.arriving.pop((record.key or b"").decode(), None)
+        if entry is not None:
+            entry.raw_at = now
 
     async def _search(self) -> None:
         while True:
             waiting = [s.article_id for s in self.pending.values() if s.searchable_at is None]
             if waiting:
                 try:
-                    found = await asyncio.to_thread(self._found, waiting[:2000])
+                    found = await asyncio.to_thread(found_ids, self.es, self.index, waiting[:2000])
                 except (ApiError, TransportError) as exc:
                     # Right after the worker creates the indices a search can fail (shards
                     # not started yet); one failure must not end the polling for the run.
                     self.search_errors += 1
                     self.last_search_error = f"{type(exc).__name__}: {exc}"
-                    await asyncio.sleep(SEARCH_POLL_S)
-                    continue
+                    found = []
                 now = time.perf_counter()
                 for found_id in found:
                     sent = self.pending.get(found_id)
@@ -224,162 +213,9 @@ class Tracker:
                         self._settle(sent)
             await asyncio.sleep(SEARCH_POLL_S)
 
-    def _found(self, ids: list[str]) -> list[str]:
-        response = self.es.options(ignore_status=404).search(
-            index=self.names.events_alias,
-            query={"ids": {"values": ids}},
-            size=len(ids),
-            source=False,
-        )
-        return [hit["_id"] for hit in response.body.get("hits", {}).get("hits", [])]
-
     def _settle(self, sent: Sent) -> None:
-        if sent.alerted_at is not None and sent.searchable_at is not None:
+        if settled(sent):
             self.pending.pop(sent.article_id, None)
-
-
-class ArrivalWatcher:
-    """Stamps when feed entries first appear on articles.raw. Only record keys are read:
-    the connector keys each record by article id."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.watched: dict[str, Published] = {}
-        self.task: asyncio.Task[None] | None = None
-
-    def watch(self, entry: Published) -> None:
-        self.watched[entry.article_id] = entry
-
-    async def start(self) -> None:
-        consumer = await assigned_consumer(
-            self.settings, self.settings.topic_articles_raw, "latest"
-        )
-        self.task = asyncio.create_task(self._consume(consumer))
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-
-    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
-        try:
-            while True:
-                batch = await consumer.getmany(timeout_ms=200)
-                now = time.perf_counter()
-                for records in batch.values():
-                    for record in records:
-                        entry = self.watched.pop((record.key or b"").decode(), None)
-                        if entry is not None:
-                            entry.raw_at = now
-        finally:
-            await consumer.stop()
-
-
-async def assigned_consumer(settings: Settings, topic: str, reset: str) -> AIOKafkaConsumer:
-    """A group-less consumer of every partition of ``topic``, its positions already fixed."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        **kafka_client_options(settings),
-        enable_auto_commit=False,
-        group_id=None,
-        auto_offset_reset=reset,
-    )
-    await consumer.start()
-    deadline = time.perf_counter() + 30
-    while not consumer.assignment():
-        if time.perf_counter() > deadline:
-            await consumer.stop()
-            raise SystemExit(f"no partitions of {topic} assigned")
-        await asyncio.sleep(0.1)
-    for tp in consumer.assignment():
-        await consumer.position(tp)  # resolve "latest" now, before anything is produced
-    return consumer
-
-
-async def worker_lag(settings: Settings) -> dict[str, int]:
-    """Records of each input topic the worker's group has not committed yet."""
-    try:
-        statuses = await asyncio.wait_for(topic_statuses(settings), 10)
-    except Exception:  # the figure is context for the latencies, not worth failing a run for
-        return {}
-    prefix = f"{settings.index_prefix}."
-    return {
-        status.name.removeprefix(prefix): status.lag[settings.app_id]
-        for status in statuses
-        if settings.app_id in status.lag
-    }
-
-
-def _machine_busy_seconds() -> float:
-    times = psutil.cpu_times()
-    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
-
-
-class Meter:
-    """CPU used over a stretch of the run, in cores (1.0: one core busy), by the worker,
-    the connector, this process, the local Kafka and Elasticsearch (when ``orbitwatch
-    infra`` runs them), everything else on the machine; and how late this process's event
-    loop woke up: every time stamp is taken on that loop, so it can be late by as much.
-    faust runs the worker's agents on one event loop, so a worker near 1.0 is saturated;
-    one well below 1.0 with a queue building is waiting, or starved by the rest."""
-
-    def __init__(self, processes: Processes, layout: InfraLayout, every: float = 0.05) -> None:
-        self.processes = processes
-        self.servers = {
-            "kafka": layout.kafka.pidfile,
-            "elasticsearch": layout.elasticsearch.pidfile,
-        }
-        self.every = every
-        self.loop_lag_ms: list[float] = []
-        self.task: asyncio.Task[None] | None = None
-        self._cpu: dict[str, float] = {}
-        self._machine = 0.0
-        self._since = 0.0
-
-    def _cpu_seconds(self) -> dict[str, float]:
-        own = psutil.Process().cpu_times()  # not the tree: the worker and connector are in it
-        cpu = {"benchmark": own.user + own.system}
-        for label, process in self.processes.items():
-            cpu[label.removeprefix("the ")] = tree_cpu_seconds(process.pid)
-        for label, pidfile in self.servers.items():
-            pid = pid_from_file(pidfile)
-            if pid is not None:
-                cpu[label] = tree_cpu_seconds(pid)
-        return cpu
-
-    def reset(self) -> None:
-        self.loop_lag_ms.clear()
-        self._cpu = self._cpu_seconds()
-        self._machine = _machine_busy_seconds()
-        self._since = time.perf_counter()
-
-    def read(self) -> dict[str, Any]:
-        wall = max(time.perf_counter() - self._since, 1e-9)
-        now = self._cpu_seconds()
-        cores = {k: round((v - self._cpu.get(k, v)) / wall, 2) for k, v in now.items()}
-        machine = (_machine_busy_seconds() - self._machine) / wall
-        cores["other"] = round(max(0.0, machine - sum(cores.values())), 2)
-        cores["machine"] = round(machine, 2)
-        return {
-            "cpu_cores": cores,
-            "machine_cores": psutil.cpu_count(),
-            "benchmark_loop_lag_ms": stats(self.loop_lag_ms),
-        }
-
-    def start(self) -> None:
-        self.reset()
-        self.task = asyncio.create_task(self._watch_loop())
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-
-    async def _watch_loop(self) -> None:
-        while True:
-            before = time.perf_counter()
-            await asyncio.sleep(self.every)
-            self.loop_lag_ms.append((time.perf_counter() - before - self.every) * 1000)
 
 
 # -- the feeds ---------------------------------------------------------------------------------
@@ -394,15 +230,19 @@ def empty_feed(title: str, language: str) -> bytes:
     ).encode()
 
 
+def check_feeds(feeds: int) -> None:
+    if feeds < len(LANGUAGES):
+        raise SystemExit(f"--feeds: at least {len(LANGUAGES)}, one per language")
+    if feeds > 250:
+        raise SystemExit("--feeds: at most 250 (127.0.0.2 to 127.0.0.251)")
+
+
 class FeedPublisher:
     """RSS feeds on :class:`DemoFeedServer` s, one feed per loopback address, one language
     per feed; each keeps its newest ``window`` entries."""
 
     def __init__(self, run: str, feeds: int, window: int = FEED_WINDOW) -> None:
-        if feeds < len(LANGUAGES):
-            raise SystemExit(f"--feeds: at least {len(LANGUAGES)}, one per language")
-        if feeds > 250:
-            raise SystemExit("--feeds: at most 250 (127.0.0.2 to 127.0.0.251)")
+        check_feeds(feeds)
         self.window = window
         self.servers: list[DemoFeedServer] = []
         self.by_language: dict[str, list[tuple[DemoFeedServer, str]]] = {
@@ -426,11 +266,12 @@ class FeedPublisher:
         for server in self.servers:
             await server.stop()
 
-    def feed_configs(self, poll_interval: float) -> list[FeedConfig]:
-        return [c for server in self.servers for c in server.feed_configs(poll_interval)]
-
     def write_feed_list(self, path: Path, poll_interval: float) -> None:
-        feeds = [c.model_dump(mode="json") for c in self.feed_configs(poll_interval)]
+        feeds = [
+            c.model_dump(mode="json")
+            for server in self.servers
+            for c in server.feed_configs(poll_interval)
+        ]
         path.write_text(yaml.safe_dump({"feeds": feeds}, allow_unicode=True), encoding="utf-8")
 
     def publish(self, article: Article) -> str:
@@ -466,19 +307,18 @@ class FeedPublisher:
         self.listed[name] -= 1
 
 
+def publish_entry(
+    publisher: FeedPublisher, tracker: Tracker, factory: ArticleFactory, share: float = 0.4
+) -> Published:
+    article, relevant = factory.make(relevant_share=share)
+    entry = Published(publisher.publish(article), relevant, time.perf_counter())
+    tracker.watch_arrival(entry)
+    if relevant:
+        tracker.track(entry)
+    return entry
+
+
 # -- warming up ------------------------------------------------------------------------------
-
-
-async def wait_settled(
-    tracker: Tracker, sent: Sequence[Sent], processes: Processes, limit_s: float
-) -> bool:
-    deadline = time.perf_counter() + limit_s
-    while time.perf_counter() < deadline:
-        check_alive(processes)
-        if all(s.alerted_at is not None and s.searchable_at is not None for s in sent):
-            return True
-        await asyncio.sleep(0.2)
-    return False
 
 
 async def worker_ready(
@@ -490,26 +330,16 @@ async def worker_ready(
 ) -> float:
     """Produce relevant articles until one is alerted and searchable."""
     start = time.perf_counter()
-    producer = AIOKafkaProducer(**kafka_client_options(settings), acks="all")
-    await producer.start()
     warm: list[Sent] = []
-    try:
+    async with kafka_producer(settings) as producer:
         while time.perf_counter() - start < limit_s:
             article, relevant = factory.make(relevant_share=1.0)
-            await producer.send_and_wait(
-                settings.topic_articles_raw, article.to_bytes(), key=article.id.encode()
-            )
-            sent = Sent(article.id, relevant, time.perf_counter())
-            tracker.track(sent)
-            warm.append(sent)
-            for _ in range(20):
-                await asyncio.sleep(0.5)
-                check_alive(processes)
-                if any(s.alerted_at and s.searchable_at for s in warm):
-                    tracker.forget(warm)
-                    return time.perf_counter() - start
-    finally:
-        await producer.stop()
+            await send_article(producer, settings.topic_articles_raw, article)
+            warm.append(Sent(article.id, relevant, time.perf_counter()))
+            tracker.track(warm[-1])
+            if await wait_until(lambda: any(map(settled, warm)), 10, processes, every=0.5):
+                tracker.forget(warm)
+                return time.perf_counter() - start
     alerted = sum(1 for s in warm if s.alerted_at is not None)
     searchable = sum(1 for s in warm if s.searchable_at is not None)
     raise SystemExit(
@@ -522,7 +352,6 @@ async def worker_ready(
 
 async def feeds_ready(
     tracker: Tracker,
-    watcher: ArrivalWatcher,
     publisher: FeedPublisher,
     factory: ArticleFactory,
     processes: Processes,
@@ -533,14 +362,10 @@ async def feeds_ready(
     start = time.perf_counter()
     warm: list[Published] = []
     while min(publisher.published.values()) == 0:
-        article, relevant = factory.make(relevant_share=1.0)
-        entry = Published(publisher.publish(article), relevant, time.perf_counter())
-        watcher.watch(entry)
-        tracker.track(entry)
-        warm.append(entry)
-    settled = await wait_settled(tracker, warm, processes, limit_s)
+        warm.append(publish_entry(publisher, tracker, factory, share=1.0))
+    ready = await wait_until(lambda: all(map(settled, warm)), limit_s, processes)
     tracker.forget(warm)
-    if not settled:
+    if not ready:
         on_raw = sum(1 for e in warm if e.raw_at is not None)
         raise SystemExit(
             f"feed entries not alerted and searchable within {limit_s:.0f} s ({on_raw} of "
@@ -556,47 +381,33 @@ async def baseline(
     settings: Settings, topic: str, rate: int, seconds: float, factory: ArticleFactory
 ) -> dict[str, Any]:
     """Produce -> consume on a plain topic at ``rate``: the raw Kafka round trip, in ms."""
-    consumer = await assigned_consumer(settings, topic, "latest")
     sent: dict[str, float] = {}
     latencies: list[float] = []
 
-    async def consume() -> None:
-        while True:
-            batch = await consumer.getmany(timeout_ms=200)
-            now = time.perf_counter()
-            for records in batch.values():
-                for record in records:
-                    key = (record.key or b"").decode()
-                    if key in sent:
-                        latencies.append((now - sent.pop(key)) * 1000)
+    def arrived(record: ConsumerRecord[Any, Any], now: float) -> None:
+        key = (record.key or b"").decode()
+        if key in sent:
+            latencies.append((now - sent.pop(key)) * 1000)
 
-    task = asyncio.create_task(consume())
+    watchers = Watchers()
+    watchers.run(each_record(await assigned_consumer(settings, topic, "latest"), arrived))
     try:
         achieved = await produce_at_rate(
             settings,
             topic,
             rate,
             seconds,
-            factory,
-            lambda s: sent.__setitem__(s.article_id, s.sent_at),
+            factory.make,
+            lambda s: sent.update({s.article_id: s.sent_at}),
         )
-        deadline = time.perf_counter() + 15
-        while sent and time.perf_counter() < deadline:
-            await asyncio.sleep(0.1)
+        await wait_until(lambda: not sent, 15, every=0.1)
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await consumer.stop()
-    return {"achieved_rate": round(achieved, 1), "seconds": seconds, **stats(latencies)}
-
-
-def _ms(start: float, end: float | None) -> float | None:
-    return None if end is None else (end - start) * 1000
+        await watchers.stop()
+    return {"achieved_rate": round(achieved, 1), "seconds": seconds, **summary(latencies)}
 
 
 def _latencies(sent: Sequence[Sent], attr: str) -> list[float]:
-    values = (_ms(s.sent_at, getattr(s, attr)) for s in sent)
-    return [v for v in values if v is not None]
+    return elapsed_ms((s.sent_at, getattr(s, attr)) for s in sent)
 
 
 def _alert_p50(sent: Sequence[Sent]) -> float | None:
@@ -610,7 +421,7 @@ def _alert_p50(sent: Sequence[Sent]) -> float | None:
 async def settle(
     settings: Settings,
     tracker: Tracker,
-    meter: Meter,
+    meter: CpuMeter,
     sent: Sequence[Sent],
     achieved: float,
     drain_s: float,
@@ -630,7 +441,7 @@ async def settle(
     started = time.perf_counter()
     lag_after: dict[str, int] = {}
     while time.perf_counter() - started < drain_s:
-        if any(s.alerted_at is None or s.searchable_at is None for s in relevant):
+        if not all(map(settled, relevant)):
             await asyncio.sleep(0.2)
             continue
         lag_after = await worker_lag(settings)
@@ -647,8 +458,8 @@ async def settle(
         "achieved_rate": round(achieved, 1),
         "sent": len(sent),
         "relevant": len(relevant),
-        "alert": {**stats(alert), "missed": len(relevant) - len(alert)},
-        "searchable": {**stats(search), "missed": len(relevant) - len(search)},
+        "alert": {**summary(alert), "missed": len(relevant) - len(alert)},
+        "searchable": {**summary(search), "missed": len(relevant) - len(search)},
         "alert_p50_first_vs_last_fifth_ms": [
             _alert_p50(relevant[:fifth]),
             _alert_p50(relevant[-fifth:]),
@@ -664,7 +475,7 @@ async def settle(
 async def raw_path(
     settings: Settings,
     tracker: Tracker,
-    meter: Meter,
+    meter: CpuMeter,
     factory: ArticleFactory,
     rate: int,
     seconds: float,
@@ -679,7 +490,7 @@ async def raw_path(
 
     meter.reset()
     achieved = await produce_at_rate(
-        settings, settings.topic_articles_raw, rate, seconds, factory, on_sent
+        settings, settings.topic_articles_raw, rate, seconds, factory.make, on_sent
     )
     return await settle(settings, tracker, meter, sent, achieved, drain_s, {})
 
@@ -687,8 +498,7 @@ async def raw_path(
 async def publish_path(
     settings: Settings,
     tracker: Tracker,
-    meter: Meter,
-    watcher: ArrivalWatcher,
+    meter: CpuMeter,
     publisher: FeedPublisher,
     factory: ArticleFactory,
     rate: int,
@@ -698,13 +508,7 @@ async def publish_path(
     entries: list[Published] = []
 
     async def publish_one() -> None:
-        article, relevant = factory.make()
-        published_at = time.perf_counter()
-        entry = Published(publisher.publish(article), relevant, published_at)
-        entries.append(entry)
-        watcher.watch(entry)
-        if relevant:
-            tracker.track(entry)
+        entries.append(publish_entry(publisher, tracker, factory))
 
     meter.reset()
     achieved = await at_fixed_rate(rate, seconds, publish_one)
@@ -713,15 +517,13 @@ async def publish_path(
     pickup = _latencies(entries, "raw_at")
     # Still missing after the drain: pushed out of its feed's window before a poll saw it
     # (or the connector fell that far behind).
-    figures["to_articles_raw"] = {**stats(pickup), "missed": len(entries) - len(pickup)}
+    figures["to_articles_raw"] = {**summary(pickup), "missed": len(entries) - len(pickup)}
     # The worker's share for the connector's records, comparable with the raw path: they
     # arrive in bursts (a poll's worth at once) instead of evenly spaced.
-    worker_share = [
-        (e.alerted_at - e.raw_at) * 1000
-        for e in entries
-        if e.relevant and e.alerted_at is not None and e.raw_at is not None
-    ]
-    figures["articles_raw_to_alert"] = stats(worker_share)
+    worker_share = elapsed_ms(
+        (e.raw_at, e.alerted_at) for e in entries if e.relevant and e.raw_at is not None
+    )
+    figures["articles_raw_to_alert"] = summary(worker_share)
     figures["feeds"] = len(publisher.servers)
     return figures
 
@@ -742,116 +544,97 @@ async def run_async(
     if poll_interval < MIN_POLL_INTERVAL:
         raise SystemExit(f"the connector's feed lists allow {MIN_POLL_INTERVAL:g} s at least")
     base = settings or get_settings()
-    name = f"bench-{uuid.uuid4().hex[:8]}"
-    publisher = FeedPublisher(name, feeds)  # first: it checks ``feeds``
-    work = Path(tempfile.mkdtemp(prefix=f"{name}-"))
-    ns = namespaced(base, name, work / "worker").model_copy(
-        update={"story_window": timedelta(seconds=STORY_WINDOW_S)}
-    )
+    check_feeds(feeds)
     logs = (out or OUT).parent
     worker_log, connector_log = logs / "latency-worker.log", logs / "latency-connector.log"
-    baseline_topic = f"{name}.baseline"
     baseline_s = min(seconds, BASELINE_MAX_S)
-    es = make_client(ns)
-    factory = ArticleFactory(name)
-    tracker = Tracker(ns, es)
-    watcher = ArrivalWatcher(ns)
-    processes: Processes = {}
-    meter = Meter(processes, InfraLayout.from_settings(base))
     started = time.perf_counter()
-    try:
-        await ensure_topics(
-            ns, [*pipeline_topics(ns), TopicSpec(baseline_topic, ns.topic_partitions)]
-        )
-        await publisher.start()
-        feeds_file = work / "feeds.yaml"
-        publisher.write_feed_list(feeds_file, poll_interval)
-        processes["the worker"] = start_worker(ns, worker_log)
-        processes["the connector"] = start_connector(ns, feeds_file, connector_log)
-        print(
-            f"run {name}: worker pid {processes['the worker'].pid}, connector pid "
-            f"{processes['the connector'].pid} polling {feeds} feeds every {poll_interval:g} s "
-            f"(logs {worker_log}, {connector_log})",
-            flush=True,
-        )
-        await tracker.start()
-        await watcher.start()
-        meter.start()
-        worker_s = await worker_ready(tracker, ns, factory, processes)
-        connector_s = await feeds_ready(tracker, watcher, publisher, factory, processes)
-        print(f"worker ready after {worker_s:.1f}s, feeds after {connector_s:.1f}s", flush=True)
-        rows = []
-        for rate in rates:
+    async with bench_namespace(base, extra_topics=["baseline"], story_window=STORY_WINDOW) as run:
+        ns, name = run.settings, run.name
+        baseline_topic = f"{name}.baseline"
+        publisher = FeedPublisher(name, feeds)
+        factory = ArticleFactory(name)
+        tracker = Tracker(ns, run.es)
+        processes: Processes = {}
+        meter: CpuMeter | None = None
+        try:
+            await publisher.start()
+            feeds_file = run.work / "feeds.yaml"
+            publisher.write_feed_list(feeds_file, poll_interval)
+            processes["the worker"] = start_worker(ns, worker_log)
+            processes["the connector"] = start_connector(ns, feeds_file, connector_log)
             print(
-                f"rate {rate}/s: Kafka baseline {baseline_s:.0f}s, articles.raw {seconds:.0f}s, "
-                f"feeds {seconds:.0f}s ...",
+                f"run {name}: worker pid {processes['the worker'].pid}, connector pid "
+                f"{processes['the connector'].pid} polling {feeds} feeds every "
+                f"{poll_interval:g} s (logs {display_path(worker_log)}, "
+                f"{display_path(connector_log)})",
                 flush=True,
             )
-            row: dict[str, Any] = {"rate": rate}
-            row["baseline_kafka_round_trip_ms"] = await baseline(
-                ns, baseline_topic, rate, baseline_s, factory
+            await tracker.start()
+            meter = CpuMeter(
+                {label.removeprefix("the "): live_pid(p) for label, p in processes.items()}
+                | server_pids(base)
             )
-            row["raw"] = await raw_path(ns, tracker, meter, factory, rate, seconds, drain_s)
-            check_alive(processes)
-            row["publish"] = await publish_path(
-                ns, tracker, meter, watcher, publisher, factory, rate, seconds, drain_s
-            )
-            check_alive(processes)
-            rows.append(row)
-        report = {
-            "run": name,
-            "seconds_per_rate": seconds,
-            "baseline_seconds": baseline_s,
-            "workers": "orbitwatch worker and orbitwatch connector run, one process each",
-            "warmup_s": {"worker": round(worker_s, 1), "feeds": round(connector_s, 1)},
-            "partitions": ns.topic_partitions,
-            "search_poll_ms": SEARCH_POLL_S * 1000,
-            "feeds": {
-                "count": feeds,
-                "hosts": [server.host for server in publisher.servers],
-                "poll_interval_s": poll_interval,
-                "host_gap_s": ConnectorOptions().host_gap,
-                "window_entries": FEED_WINDOW,
-            },
-            "alerts_seen": tracker.alerts,
-            "failed_searches": tracker.search_errors,
-            "last_failed_search": tracker.last_search_error,
-            "note": "raw: from the produce call to articles.raw; publish: from the entry "
-            "appearing in its feed; searchable = first _search hit by id, no forced refresh; "
-            "baseline = produce->consume on a plain topic at the same rate",
-            "rates": rows,
-        }
-        print_report(report)
-        if out is not None:
-            write_report(out, report)
-            print(f"({time.perf_counter() - started:.0f}s in all)")
-        return report
-    finally:
-        await meter.stop()
-        await watcher.stop()
-        await tracker.stop()
-        # The connector first, so that nothing new reaches articles.raw while the worker
-        # shuts down and the namespace is wiped.
-        for label in ("the connector", "the worker"):
-            if label in processes:
-                stop_process(processes[label])
-        await publisher.stop()
-        await wipe_namespace(ns, name, es)
-        es.close()
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def run(
-    settings: Settings | None = None,
-    rates: Sequence[int] = (10, 50, 200),
-    seconds: float = 20.0,
-    drain_s: float = 20.0,
-    feeds: int = FEEDS,
-    poll_interval: float = POLL_INTERVAL_S,
-    out: Path | None = OUT,
-) -> dict[str, Any]:
-    """:func:`run_async` for callers without an event loop."""
-    return asyncio.run(run_async(settings, rates, seconds, drain_s, feeds, poll_interval, out))
+            meter.start()
+            worker_s = await worker_ready(tracker, ns, factory, processes)
+            connector_s = await feeds_ready(tracker, publisher, factory, processes)
+            print(f"worker ready after {worker_s:.1f}s, feeds after {connector_s:.1f}s", flush=True)
+            rows = []
+            for rate in rates:
+                print(
+                    f"rate {rate}/s: Kafka baseline {baseline_s:.0f}s, articles.raw "
+                    f"{seconds:.0f}s, feeds {seconds:.0f}s ...",
+                    flush=True,
+                )
+                row: dict[str, Any] = {"rate": rate}
+                row["baseline_kafka_round_trip_ms"] = await baseline(
+                    ns, baseline_topic, rate, baseline_s, factory
+                )
+                row["raw"] = await raw_path(ns, tracker, meter, factory, rate, seconds, drain_s)
+                check_alive(processes)
+                row["publish"] = await publish_path(
+                    ns, tracker, meter, publisher, factory, rate, seconds, drain_s
+                )
+                check_alive(processes)
+                rows.append(row)
+        finally:
+            if meter is not None:
+                await meter.stop()
+            await tracker.stop()
+            # The connector first, so that nothing new reaches articles.raw while the worker
+            # shuts down and the namespace is wiped.
+            for label in ("the connector", "the worker"):
+                if label in processes:
+                    stop_process(processes[label])
+            await publisher.stop()
+    report = {
+        "run": name,
+        "seconds_per_rate": seconds,
+        "baseline_seconds": baseline_s,
+        "workers": "orbitwatch worker and orbitwatch connector run, one process each",
+        "warmup_s": {"worker": round(worker_s, 1), "feeds": round(connector_s, 1)},
+        "partitions": ns.topic_partitions,
+        "search_poll_ms": SEARCH_POLL_S * 1000,
+        "feeds": {
+            "count": feeds,
+            "hosts": [server.host for server in publisher.servers],
+            "poll_interval_s": poll_interval,
+            "host_gap_s": ConnectorOptions().host_gap,
+            "window_entries": FEED_WINDOW,
+        },
+        "alerts_seen": tracker.alerts,
+        "failed_searches": tracker.search_errors,
+        "last_failed_search": tracker.last_search_error,
+        "note": "raw: from the produce call to articles.raw; publish: from the entry "
+        "appearing in its feed; searchable = first _search hit by id, no forced refresh; "
+        "baseline = produce->consume on a plain topic at the same rate",
+        "rates": rows,
+    }
+    print_report(report)
+    if out is not None:
+        write_report(out, report)
+        print(f"({time.perf_counter() - started:.0f}s in all)")
+    return report
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -942,8 +725,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    rates = [int(r) for r in args.rates.split(",") if r.strip()]
-    run(None, rates, args.seconds, args.drain, args.feeds, args.poll_interval, args.out)
+    rates = parse_rates(args.rates)
+    asyncio.run(
+        run_async(None, rates, args.seconds, args.drain, args.feeds, args.poll_interval, args.out)
+    )
     return 0
 
 
