@@ -1,7 +1,7 @@
 """Throughput of the classifier on one core, against its rule-only decision and a naive
 keyword filter.
 
-Run: ``.venv/bin/python benchmarks/classifier_bench.py [--seconds 3] [--rounds 3]``
+Run: ``.venv/bin/python -m benchmarks.classifier_bench [--seconds 3] [--rounds 3]``
 
 Inputs: the general-news reference feeds (``../shared/data/feeds``: what a worker mostly
 sees, nearly nothing relevant) when present, and the labeled development set read at run
@@ -23,24 +23,24 @@ import json
 import os
 import random
 import re
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.report_file import write_report
+from benchmarks.harness.report import display_path, out_path, write_report
+from benchmarks.harness.stats import alternating_rounds, median, ratio
 from connectors.errors import FeedError
 from connectors.feedlist import FeedConfig, slugify
 from connectors.normalize import normalize_feed
 from connectors.parse import parse_document
+from orbitwatch.core.settings import PROJECT_ROOT
 from schemas import utc_now
 from streams.classifier import Classifier
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = PROJECT_ROOT.parent / "shared" / "data" / "labeled-dev.jsonl"
 HOLDOUT_SET = PROJECT_ROOT / "tests" / "data" / "holdout-synthetic.jsonl"
 FEEDS_DIR = PROJECT_ROOT.parent / "shared" / "data" / "feeds"
-OUT = PROJECT_ROOT / "benchmarks" / "out" / "classifier.json"
+OUT = out_path("classifier")
 
 BASELINE = re.compile(
     r"\b(space|satellite|rocket|launch|orbit|moon|lunar|mars|astronaut|cosmonaut|nasa|"
@@ -82,7 +82,7 @@ def load_inputs() -> tuple[list[tuple[str, str]], str]:
     for path, what in ((DEV_SET, "labeled dev"), (HOLDOUT_SET, "synthetic holdout")):
         if path.is_file():
             pairs = _read_pairs(path)
-            return pairs, f"{len(pairs)} {what} items from {path}"
+            return pairs, f"{len(pairs)} {what} items from {display_path(path)}"
     rng = random.Random(7)
     pairs = [(rng.choice(_SYNTHETIC_TITLES), rng.choice(_SYNTHETIC_LEADS)) for _ in range(500)]
     return pairs, "500 generated title+lead pairs (no labeled set found)"
@@ -122,17 +122,16 @@ def compare(
     args: argparse.Namespace,
 ) -> dict[str, object]:
     """Learned, rules-only and keyword baseline on ``pairs``, in alternating rounds."""
-    ours_rounds: list[float] = []
-    rules_rounds: list[float] = []
-    naive_rounds: list[float] = []
-    for _ in range(args.rounds):
-        ours_rounds.append(measure(classifier.classify_text, pairs, args.seconds))
-        rules_rounds.append(measure(rules.classify_text, pairs, args.seconds))
-        naive_rounds.append(measure(baseline, pairs, args.seconds))
-    ours = statistics.median(ours_rounds)
-    rule_only = statistics.median(rules_rounds)
-    naive = statistics.median(naive_rounds)
-    spread = f"{min(ours_rounds):,.0f}..{max(ours_rounds):,.0f}"
+    rounds = alternating_rounds(
+        {
+            "learned": lambda: measure(classifier.classify_text, pairs, args.seconds),
+            "rules": lambda: measure(rules.classify_text, pairs, args.seconds),
+            "keyword": lambda: measure(baseline, pairs, args.seconds),
+        },
+        args.rounds,
+    )
+    ours, rule_only, naive = (median(rounds[k]) for k in ("learned", "rules", "keyword"))
+    spread = f"{min(rounds['learned']):,.0f}..{max(rounds['learned']):,.0f}"
     print(f"learned model:   {ours:10,.0f} articles/s (one core, CPU time; rounds {spread})")
     print(f"rules only:      {rule_only:10,.0f} articles/s (one core, CPU time)")
     print(f"keyword baseline:{naive:10,.0f} articles/s (one core, CPU time)")
@@ -142,11 +141,11 @@ def compare(
     )
     return {
         "articles_per_second": round(ours),
-        "rounds": [round(r) for r in ours_rounds],
+        "rounds": [round(r) for r in rounds["learned"]],
         "rules_only_per_second": round(rule_only),
-        "ratio_to_rules_only": round(ours / rule_only, 3),
+        "ratio_to_rules_only": ratio(ours, rule_only),
         "keyword_baseline_per_second": round(naive),
-        "ratio_to_baseline": round(ours / naive, 3),
+        "ratio_to_baseline": ratio(ours, naive),
     }
 
 
@@ -168,7 +167,7 @@ def load_feed_inputs() -> tuple[list[tuple[str, str]], str]:
                 continue  # the reference set's deliberately broken documents
             for article in normalize_feed(parsed, feed, fetched_at=utc_now()):
                 pairs.append((article.title, article.summary or ""))
-    return pairs, f"{len(pairs)} entries of the general-news feeds in {FEEDS_DIR}"
+    return pairs, f"{len(pairs)} entries of the general-news feeds in {display_path(FEEDS_DIR)}"
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Connector benchmark: 500 local feeds, a few poll rounds, against a naive baseline.
 
-    .venv/bin/python benchmarks/connector_bench.py [--feeds 500] [--rounds 4] [--items 20]
+    .venv/bin/python -m benchmarks.connector_bench [--feeds 500] [--rounds 4] [--items 20]
 
 A feed server with ``--feeds`` synthetic RSS documents runs in a separate process on
 127.0.0.1 (so the connector's memory is its own). The connector (fetch + parse + normalize,
@@ -21,56 +21,34 @@ import multiprocessing
 import os
 import random
 import resource
+import tempfile
 import time
 import urllib.request
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import feedparser
 
-from benchmarks.report_file import write_report
+from benchmarks.harness.namespace import run_name
+from benchmarks.harness.report import out_path, write_report
+from benchmarks.harness.stats import ratio
 from connectors.demo.server import DemoFeedServer
 from connectors.feedlist import FeedConfig
 from connectors.producer import DeliveryFailed, KafkaSink
 from connectors.runner import Connector, ConnectorOptions
-from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
+from orbitwatch.core.namespace import delete_topics, namespaced
+from orbitwatch.core.settings import Settings, get_settings
 from schemas import Article, FeedHealth, FeedState
 
-WORDS = [
-    "orbit",
-    "launch",
-    "satellite",
-    "lunar",
-    "station",
-    "reactor",
-    "agency",
-    "mission",
-    "rocket",
-    "payload",
-    "booster",
-    "constellation",
-    "navigation",
-    "ground",
-    "segment",
-    "treaty",
-    "cooperation",
-    "debris",
-    "tracking",
-    "telescope",
-    "spacecraft",
-    "module",
-    "crew",
-    "capsule",
-    "propulsion",
-    "antenna",
-    "spectrum",
-    "frequency",
-    "defence",
-    "ministry",
-]
+_VOCABULARY = """
+orbit launch satellite lunar station reactor agency mission rocket payload booster
+constellation navigation ground segment treaty cooperation debris tracking telescope
+spacecraft module crew capsule propulsion antenna spectrum frequency defence ministry
+"""
+WORDS = _VOCABULARY.split()  # in this order: the seeded feeds depend on it
 
 
 def synthetic_feed(index: int, items: int, rng: random.Random) -> bytes:
@@ -138,7 +116,7 @@ class CountingSink:
         pass
 
 
-OUT = PROJECT_ROOT / "benchmarks" / "out" / "connector.json"
+OUT = out_path("connector")
 
 
 @dataclass
@@ -159,31 +137,9 @@ class RoundStats:
 
 
 def bench_settings() -> Settings:
-    base = get_settings()
-    prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    return base.model_copy(
-        update={
-            "topic_articles_raw": f"{prefix}.articles.raw",
-            "topic_feed_state": f"{prefix}.feed-state",
-            "topic_feed_health": f"{prefix}.feed-health",
-        }
-    )
-
-
-async def delete_bench_topics(settings: Settings) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    from orbitwatch.core.kafka import kafka_client_options
-
-    admin = AIOKafkaAdminClient(**kafka_client_options(settings))
-    await admin.start()
-    try:
-        prefix = settings.topic_articles_raw.split(".")[0]
-        doomed = [t for t in await admin.list_topics() if t.startswith(prefix)]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
+    """Topics of a namespace of their own (the connector writes nothing else)."""
+    name = run_name()
+    return namespaced(get_settings(), name, Path(tempfile.gettempdir()) / name)
 
 
 async def run_connector(
@@ -234,7 +190,7 @@ async def run_connector(
     finally:
         if isinstance(sink, KafkaSink):
             await sink.stop()
-            await delete_bench_topics(settings)
+            await delete_topics(settings, (f"{settings.index_prefix}.",))
     return stats, mode
 
 
@@ -341,7 +297,9 @@ def main() -> None:
             "mode": mode,
             "rounds": [_round_figures(s) for s in stats],
             "baseline_rounds": [_round_figures(s) for s in base],
-            "ratio_feeds_per_minute_round_1": round(cold, 2),
+            "ratio_feeds_per_minute_round_1": ratio(
+                stats[0].feeds_per_minute, base[0].feeds_per_minute, digits=2
+            ),
             "peak_rss_mib": {
                 "connector": round(_mb(peak_self)),
                 "largest_parser_worker": round(_mb(peak_workers)),

@@ -28,86 +28,57 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import psutil
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 from elasticsearch.helpers import async_streaming_bulk
 
 from benchmarks.corpus import generate, load_seeds
-from benchmarks.memory import PeakMemory, pid_from_file
-from benchmarks.processes import child_env, live_pid, tree_cpu_seconds
-from benchmarks.report_file import write_report
-from deploy.local.layout import InfraLayout
-from orbitwatch.core.elastic import make_async_client, make_client
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
-from orbitwatch.core.namespace import namespaced, wipe_namespace
-from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
+from benchmarks.harness.cpu import own_cpu_seconds, tree_cpu_seconds
+from benchmarks.harness.memory import PeakMemory
+from benchmarks.harness.namespace import bench_namespace
+from benchmarks.harness.processes import live_pid, server_pids, start_worker, stop_process
+from benchmarks.harness.produce import preload
+from benchmarks.harness.report import out_path, write_report
+from benchmarks.harness.stats import per_second, ratio
+from orbitwatch.core.elastic import make_async_client
+from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.settings import Settings, get_settings
 from schemas import Article, ClassifiedEvent, utc_now
 from schemas.documents import EventDocument
 from schemas.indices.names import IndexNames
 from schemas.indices.setup import setup_indices
 
-OUT = PROJECT_ROOT / "benchmarks" / "out" / "throughput.json"
+OUT = out_path("throughput")
 BULK_CHUNK = 500
-
-
-def _rate(count: int, seconds: float) -> float:
-    return round(count / seconds, 1) if seconds > 0 else 0.0
 
 
 def _phase(articles: int, seconds: float, cpu_seconds: float) -> dict[str, float]:
     """Wall-clock rate, and CPU time per article: the latter does not depend on what else
     the machine is running, so it compares phases even on a busy host."""
-    rate = _rate(articles, seconds)
     return {
         "articles": articles,
         "seconds": round(seconds, 2),
-        "per_second": rate,
+        "per_second": per_second(articles, seconds),
         "cpu_ms_per_article": round(cpu_seconds * 1000 / articles, 3) if articles else 0.0,
     }
 
 
-def _cpu_seconds() -> float:
-    times = psutil.Process().cpu_times()
-    return float(times.user + times.system)
+class Timed:
+    """Wall-clock and CPU time of this process since it was made."""
+
+    def __init__(self) -> None:
+        self.started, self.cpu = time.perf_counter(), own_cpu_seconds()
+
+    def phase(self, articles: int) -> dict[str, float]:
+        return _phase(articles, time.perf_counter() - self.started, own_cpu_seconds() - self.cpu)
 
 
-# -- setup ------------------------------------------------------------------------------------
-
-
-async def preload(settings: Settings, articles: list[Article]) -> float:
-    """Every article onto articles.raw (keyed by id, as the connector does); seconds taken."""
-    producer = AIOKafkaProducer(
-        **kafka_client_options(settings), acks="all", linger_ms=20, max_batch_size=512 * 1024
-    )
-    await producer.start()
-    started = time.perf_counter()
-    try:
-        pending = []
-        for article in articles:
-            pending.append(
-                await producer.send(
-                    settings.topic_articles_raw, article.to_bytes(), key=article.id.encode()
-                )
-            )
-            if len(pending) >= 5000:
-                await asyncio.gather(*pending)
-                pending.clear()
-        await asyncio.gather(*pending)
-    finally:
-        await producer.stop()
-    return time.perf_counter() - started
+# -- the baselines' building blocks -----------------------------------------------------------
 
 
 async def _records(settings: Settings, count: int) -> AsyncIterator[list[bytes]]:
@@ -165,30 +136,30 @@ async def _bulk(
 
 
 async def raw_consume(settings: Settings, count: int) -> dict[str, float]:
-    started, cpu = time.perf_counter(), _cpu_seconds()
+    timed = Timed()
     read = 0
     async for values in _records(settings, count):
         read += len(values)
-    return _phase(read, time.perf_counter() - started, _cpu_seconds() - cpu)
+    return timed.phase(read)
 
 
 async def raw_bulk(
     settings: Settings, names: IndexNames, docs: list[tuple[str, str, bytes]]
 ) -> dict[str, float]:
     client = make_async_client(settings)
-    started, cpu = time.perf_counter(), _cpu_seconds()
+    timed = Timed()
     try:
         indexed = await _bulk(client, names, docs)
     finally:
         await client.close()
-    return _phase(indexed, time.perf_counter() - started, _cpu_seconds() - cpu)
+    return timed.phase(indexed)
 
 
 async def hand_loop(
     settings: Settings, names: IndexNames, count: int, classifier: Any
 ) -> dict[str, float]:
     client = make_async_client(settings)
-    started, cpu = time.perf_counter(), _cpu_seconds()
+    timed = Timed()
     indexed = 0
     try:
         async for values in _records(settings, count):
@@ -196,7 +167,7 @@ async def hand_loop(
             indexed += await _bulk(client, names, docs)
     finally:
         await client.close()
-    return _phase(indexed, time.perf_counter() - started, _cpu_seconds() - cpu)
+    return timed.phase(indexed)
 
 
 def _count(es: Elasticsearch, names: IndexNames) -> int:
@@ -205,7 +176,7 @@ def _count(es: Elasticsearch, names: IndexNames) -> int:
     return int(response.body.get("count", 0)) if response.meta.status == 200 else 0
 
 
-def orbitwatch_worker(
+async def orbitwatch_worker(
     settings: Settings,
     es: Elasticsearch,
     count: int,
@@ -217,22 +188,12 @@ def orbitwatch_worker(
     """``processes`` workers in one consumer group (how orbitwatch scales out)."""
     names = IndexNames(settings.index_prefix)
     started = time.perf_counter()
-    workers: list[subprocess.Popen[bytes]] = []
+    workers = []
     for n in range(processes):
-        own = settings.model_copy(update={"data_dir": Path(settings.data_dir) / f"w{n}"})
+        own = settings.model_copy(update={"data_dir": settings.data_dir / f"w{n}"})
         own.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {
-            **child_env(own),
-            "ORBITWATCH_METRICS_PORT": str(metrics_port + n if metrics_port else 0),
-        }
         log = own.data_dir / "worker.log"
-        with log.open("wb") as sink:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "orbitwatch.cli", "worker"],
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
+        worker = start_worker(own, log, metrics_port + n if metrics_port else 0)
         workers.append(worker)
         print(f"worker pid {worker.pid}, log {log}", flush=True)
         memory.watch(f"worker_{n + 1}", live_pid(worker))
@@ -241,7 +202,7 @@ def orbitwatch_worker(
     indexed = 0
     try:
         while time.perf_counter() - started < limit_s:
-            time.sleep(0.5)
+            await asyncio.sleep(0.5)
             for worker in workers:
                 if worker.poll() is not None:
                     raise RuntimeError(f"a worker exited ({worker.returncode}); see its log")
@@ -253,12 +214,7 @@ def orbitwatch_worker(
     finally:
         cpu = sum(tree_cpu_seconds(w.pid) for w in workers if w.poll() is None)
         for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            stop_process(worker)
     done = time.perf_counter()
     total = done - started
     steady = done - first_at if first_at else 0.0
@@ -266,9 +222,9 @@ def orbitwatch_worker(
         "processes": processes,
         "articles": indexed,
         "seconds": round(total, 2),
-        "per_second": _rate(indexed, total),
+        "per_second": per_second(indexed, total),
         "first_indexed_after_s": round(first_at - started, 2) if first_at else None,
-        "per_second_after_first": _rate(indexed - first_count, steady),
+        "per_second_after_first": per_second(indexed - first_count, steady),
         "complete": indexed >= count,
         "cpu_ms_per_article": round(cpu * 1000 / indexed, 3) if indexed else 0.0,
     }
@@ -277,7 +233,18 @@ def orbitwatch_worker(
 # -- the run ----------------------------------------------------------------------------------
 
 
-def run(
+def corpus_figures(articles: list[Article]) -> dict[str, Any]:
+    sizes = sorted(len(a.to_bytes()) for a in articles)
+    return {
+        "sources": load_seeds()[1],
+        "languages": len({a.language for a in articles}),
+        "bytes_median": sizes[len(sizes) // 2],
+        "bytes_p95": sizes[int(len(sizes) * 0.95)],
+        "bytes_max": sizes[-1],
+    }
+
+
+async def run(
     base: Settings,
     count: int,
     relevant_share: float = 0.05,
@@ -286,78 +253,59 @@ def run(
     metrics_port: int = 0,
     processes: int = 1,
 ) -> dict[str, Any]:
-    run_id = f"bench-{uuid.uuid4().hex[:8]}"
-    workdir = Path(tempfile.mkdtemp(prefix=f"{run_id}-"))
-    settings = namespaced(base, run_id, workdir / "worker")
-    settings.data_dir.mkdir(parents=True)
-    bulk_names = IndexNames(f"{run_id}-bulk")
-    loop_names = IndexNames(f"{run_id}-loop")
-    es = make_client(settings)
-    layout = InfraLayout.from_settings(base)
     memory = PeakMemory()
-    memory.watch("kafka", lambda: pid_from_file(layout.kafka.pidfile))
-    memory.watch("elasticsearch", lambda: pid_from_file(layout.elasticsearch.pidfile))
+    for name, pid in server_pids(base).items():
+        memory.watch(name, pid)
     memory.watch("benchmark", os.getpid)
-    report: dict[str, Any] = {"run": run_id, "articles": count, "relevant_share": relevant_share}
-    try:
-        _, sources = load_seeds()
-        articles = generate(count, relevant_share=relevant_share)
-        sizes = sorted(len(a.to_bytes()) for a in articles)
-        report["corpus"] = {
-            "sources": sources,
-            "languages": len({a.language for a in articles}),
-            "bytes_median": sizes[len(sizes) // 2],
-            "bytes_p95": sizes[int(len(sizes) * 0.95)],
-            "bytes_max": sizes[-1],
-        }
-        asyncio.run(ensure_topics(settings, pipeline_topics(settings)))
-        for names in (bulk_names, loop_names):
-            for _ in setup_indices(es, names, retention_days=settings.es_retention_days):
-                pass
-        print(f"producing {count} articles to {settings.topic_articles_raw} ...", flush=True)
-        report["preload_seconds"] = round(asyncio.run(preload(settings, articles)), 2)
-        memory.start()
+    report: dict[str, Any] = {"articles": count, "relevant_share": relevant_share}
+    async with bench_namespace(base) as bench:
+        settings, es = bench.settings, bench.es
+        report = {"run": bench.name, **report}
+        bulk_names, loop_names = IndexNames(f"{bench.name}-bulk"), IndexNames(f"{bench.name}-loop")
+        try:
+            articles = generate(count, relevant_share=relevant_share)
+            report["corpus"] = corpus_figures(articles)
+            for names in (bulk_names, loop_names):
+                for _ in setup_indices(es, names, retention_days=settings.es_retention_days):
+                    pass
+            print(f"producing {count} articles to {settings.topic_articles_raw} ...", flush=True)
+            report["preload_seconds"] = round(await preload(settings, articles), 2)
+            memory.start()
 
-        print("(a) raw aiokafka consume ...", flush=True)
-        report["raw_consume"] = asyncio.run(raw_consume(settings, count))
-        print("orbitwatch worker ...", flush=True)
-        report["orbitwatch"] = orbitwatch_worker(
-            settings, es, count, memory, limit_s, metrics_port, processes
-        )
-        if not baselines:
-            return report
-        print("(c) hand-written consume -> classify -> bulk loop ...", flush=True)
-        # One classifier for both baselines, built outside the timed phases.
-        from streams.classifier import Classifier
+            print("(a) raw aiokafka consume ...", flush=True)
+            report["raw_consume"] = await raw_consume(settings, count)
+            print("orbitwatch worker ...", flush=True)
+            report["orbitwatch"] = await orbitwatch_worker(
+                settings, es, count, memory, limit_s, metrics_port, processes
+            )
+            if not baselines:
+                return report
+            print("(c) hand-written consume -> classify -> bulk loop ...", flush=True)
+            # One classifier for both baselines, built outside the timed phases.
+            from streams.classifier import Classifier
 
-        classifier = Classifier(watchlist=settings.watchlist)
-        report["hand_loop"] = asyncio.run(hand_loop(settings, loop_names, count, classifier))
-        print("(b) raw bulk helper ...", flush=True)
-        docs = [_document(classifier, a.to_bytes()) for a in articles]
-        report["raw_bulk"] = asyncio.run(raw_bulk(settings, bulk_names, docs))
-    finally:
-        report["memory"] = memory.stop()
-        asyncio.run(wipe_namespace(settings, run_id, es))
-        es.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+            classifier = Classifier(watchlist=settings.watchlist)
+            report["hand_loop"] = await hand_loop(settings, loop_names, count, classifier)
+            print("(b) raw bulk helper ...", flush=True)
+            docs = [_document(classifier, a.to_bytes()) for a in articles]
+            report["raw_bulk"] = await raw_bulk(settings, bulk_names, docs)
+        finally:
+            report["memory"] = memory.stop()
     return _with_ratios(report)
 
 
 def _with_ratios(report: dict[str, Any]) -> dict[str, Any]:
-    if "raw_bulk" not in report:
-        return report
     ours = report["orbitwatch"]["per_second"]
     report["ratios"] = {
-        "orbitwatch_vs_hand_loop": round(ours / report["hand_loop"]["per_second"], 3),
-        "orbitwatch_vs_raw_consume": round(ours / report["raw_consume"]["per_second"], 3),
-        "orbitwatch_vs_raw_bulk": round(ours / report["raw_bulk"]["per_second"], 3),
+        f"orbitwatch_vs_{phase}": ratio(ours, report[phase]["per_second"])
+        for phase in ("hand_loop", "raw_consume", "raw_bulk")
     }
-    report["ratios"]["hand_loop_cpu_over_orbitwatch_cpu"] = round(
-        report["hand_loop"]["cpu_ms_per_article"] / report["orbitwatch"]["cpu_ms_per_article"], 3
+    report["ratios"]["hand_loop_cpu_over_orbitwatch_cpu"] = ratio(
+        report["hand_loop"]["cpu_ms_per_article"], report["orbitwatch"]["cpu_ms_per_article"]
     )
     report["targets"] = {
         "articles_per_second_2000": ours >= 2000,
-        "at_least_0.7_of_hand_loop": report["ratios"]["orbitwatch_vs_hand_loop"] >= 0.7,
+        "at_least_0.7_of_hand_loop": (report["ratios"]["orbitwatch_vs_hand_loop"] or 0) >= 0.7,
     }
     return report
 
@@ -399,14 +347,16 @@ def main() -> None:
         "--processes", type=int, default=1, help="worker processes in one consumer group"
     )
     args = parser.parse_args()
-    report = run(
-        get_settings(),
-        args.count,
-        args.relevant_share,
-        args.limit,
-        baselines=not args.no_baselines,
-        metrics_port=args.metrics_port,
-        processes=args.processes,
+    report = asyncio.run(
+        run(
+            get_settings(),
+            args.count,
+            args.relevant_share,
+            args.limit,
+            baselines=not args.no_baselines,
+            metrics_port=args.metrics_port,
+            processes=args.processes,
+        )
     )
     print_report(report)
     write_report(OUT, report)
