@@ -1,13 +1,17 @@
 """Renders docs/benchmarks.md from the combined report of ``benchmarks.run_all``.
 
 Every figure on the page comes from the report; the prose around it explains how each
-number was measured and what limits it, and stays true whatever the numbers are.
+number was measured and what limits it, and stays true whatever the numbers are. Paths are
+printed relative to the project root, whichever machine the run was on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from benchmarks.harness.report import relative_paths
+from orbitwatch.core.settings import PROJECT_ROOT
 
 Report = dict[str, Any]
 
@@ -352,4 +356,5 @@ def render(combined: Report) -> str:
         *_memory(reports),
         "",
     ]
-    return "\n".join(lines)
+    # Reports from before "project_root" was recorded were made in this checkout's place.
+    return relative_paths("\n".join(lines), combined.get("project_root", PROJECT_ROOT))

@@ -23,11 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.memory import MIB
-from benchmarks.report_file import write_report
+from benchmarks.harness.memory import MIB
+from benchmarks.harness.report import OUT_DIR as OUT
+from benchmarks.harness.report import display_path, write_report
 from orbitwatch.core.settings import PROJECT_ROOT, get_settings
 
-OUT = PROJECT_ROOT / "benchmarks" / "out"
 DOCS = PROJECT_ROOT / "docs" / "benchmarks.md"
 
 # name -> (module, full-run arguments, quick-run arguments)
@@ -95,7 +95,7 @@ def main() -> None:
         from benchmarks.results_page import render
 
         DOCS.write_text(render(json.loads((OUT / "report.json").read_text())))
-        print(f"wrote {DOCS}")
+        print(f"wrote {display_path(DOCS)}")
         return
     names = args.only.split(",") if args.only else list(BENCHMARKS)
     for name in names:
@@ -106,6 +106,8 @@ def main() -> None:
     combined = {
         "command": "python -m benchmarks.run_all" + (" --quick" if args.quick else ""),
         "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        # What the page prints paths relative to (the reports hold this machine's paths).
+        "project_root": str(PROJECT_ROOT),
         "total_seconds": total,
         "machine": machine(),
         "reports": reports,
@@ -116,7 +118,7 @@ def main() -> None:
         from benchmarks.results_page import render
 
         DOCS.write_text(render(combined))
-        print(f"wrote {DOCS}")
+        print(f"wrote {display_path(DOCS)}")
     failed = [name for name, report in reports.items() if report.get("failed")]
     if failed:
         sys.exit(f"failed: {', '.join(failed)}")
