@@ -14,7 +14,7 @@ from a hand-built dict, and the index mappings are generated from them
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -95,16 +95,24 @@ class EventDocument(Document):
             published_at=article.published_at,
             fetched_at=article.fetched_at,
             classified_at=event.classified_at,
-            relevant=classification.relevant,
-            relation=classification.relation,
-            actors=classification.actors,
-            actor_pairs=classification.actor_pairs,
-            event_types=classification.event_types,
-            severity=classification.severity,
-            score=classification.score,
-            evidence=classification.evidence,
-            classifier_version=classification.classifier_version,
+            **classification_fields(classification),
         )
+
+
+def classification_fields(classification: Classification) -> dict[str, Any]:
+    """The fields of an event document that the classification decides (and a
+    re-classification replaces)."""
+    return {
+        "relevant": classification.relevant,
+        "relation": classification.relation,
+        "actors": classification.actors,
+        "actor_pairs": classification.actor_pairs,
+        "event_types": classification.event_types,
+        "severity": classification.severity,
+        "score": classification.score,
+        "evidence": classification.evidence,
+        "classifier_version": classification.classifier_version,
+    }
 
 
 def event_time(event: ClassifiedEvent) -> datetime:

@@ -25,7 +25,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from schemas import Article, Classification, ClassifiedEvent, FeedRef
-from schemas.documents import EventDocument
+from schemas.documents import EventDocument, classification_fields
 from streams.alerting.query import QueryDocument
 from streams.alerting.rules import RuleSet
 
@@ -66,18 +66,7 @@ def reclassified_document(
 ) -> EventDocument:
     """The stored document with the new classification, validated like any new document."""
     data = document.model_dump(by_alias=True)
-    data.update(
-        relevant=classification.relevant,
-        relation=classification.relation,
-        actors=classification.actors,
-        actor_pairs=classification.actor_pairs,
-        event_types=classification.event_types,
-        severity=classification.severity,
-        score=classification.score,
-        evidence=classification.evidence,
-        classifier_version=classification.classifier_version,
-        classified_at=at,
-    )
+    data.update(classification_fields(classification), classified_at=at)
     return EventDocument.model_validate(data)
 
 
