@@ -20,9 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from orbitwatch.core.settings import PROJECT_ROOT
+
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 PACKAGES = ("orbitwatch", "schemas", "connectors", "streams", "deploy", "benchmarks")
 # Modules of streams/ that are the worker's runtime, not a stage: every stage may use them.
 STREAMS_RUNTIME = frozenset(

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from orbitwatch.core.settings import PROJECT_ROOT
 from streams.classifier import DEFAULT_MODEL_PATH, load_model
 from streams.classifier.model import LearnedModel, read_model_file
 
 pytestmark = pytest.mark.unit
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA = (PROJECT_ROOT / ".." / "shared" / "data").resolve()
 TRAINING_FILES = ("labeled-dev.jsonl", "labeled-train.jsonl")
 

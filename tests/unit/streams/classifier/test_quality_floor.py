@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 
+from orbitwatch.core.settings import PROJECT_ROOT
 from streams.classifier import Classifier, load_model
 from streams.classifier.eval import Figures, evaluate, load_labeled
 
 pytestmark = pytest.mark.unit
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FLOORS: dict[str, Any] = json.loads(
     (PROJECT_ROOT / "tests" / "quality_floor.json").read_text(encoding="utf-8")
 )
