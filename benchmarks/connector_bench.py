@@ -35,6 +35,7 @@ import feedparser
 from benchmarks.harness.namespace import run_name
 from benchmarks.harness.report import out_path, write_report
 from benchmarks.harness.stats import ratio
+from benchmarks.harness.table import print_table
 from connectors.demo.server import DemoFeedServer
 from connectors.feedlist import FeedConfig
 from connectors.producer import DeliveryFailed, KafkaSink
@@ -254,42 +255,7 @@ def main() -> None:
         stats, mode = asyncio.run(run_connector(port, args, ours))
         peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         peak_workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        print(f"connector: {mode}")
-        header = ("round", "seconds", "feeds/min", "articles/s", "304 share", "failed")
-        print("{:>5} {:>8} {:>10} {:>11} {:>9} {:>6}".format(*header))
-        for n, s in enumerate(stats, 1):
-            print(
-                f"{n:>5} {s.seconds:>8.2f} {s.feeds_per_minute:>10.0f} "
-                f"{s.articles_per_second:>11.0f} {s.not_modified / s.feeds:>9.0%} {s.failed:>6}"
-            )
-        later = stats[1:]
-        if later:
-            share = sum(s.not_modified for s in later) / sum(s.feeds for s in later)
-            print(f"conditional-GET hits (304) in rounds 2-{len(stats)}: {share:.0%}")
-        print(
-            f"peak memory: connector process {_mb(peak_self):.0f} MiB "
-            f"(at start {_mb(rss_before):.0f} MiB); "
-            f"largest parser worker {_mb(peak_workers):.0f} MiB"
-        )
-
         base = run_baseline(port, args)
-        print("baseline (sequential urllib + feedparser, no validators, no dedup):")
-        for n, s in enumerate(base, 1):
-            per_minute, per_second = s.feeds_per_minute, s.articles_per_second
-            print(f"{n:>5} {s.seconds:>8.2f} {per_minute:>10.0f} {per_second:>11.0f}")
-        cold = stats[0].feeds_per_minute / base[0].feeds_per_minute
-        print(f"feeds/min ratio, round 1 (everything new): {cold:.1f}x")
-        if later:
-            ours_later = sum(s.feeds for s in later) / sum(s.seconds for s in later)
-            base_later = sum(s.feeds for s in base[1:]) / sum(s.seconds for s in base[1:])
-            print(
-                f"feeds/min ratio, later rounds (mostly unchanged): {ours_later / base_later:.1f}x"
-            )
-        print(
-            "articles/s ratio, round 1: "
-            f"{stats[0].articles_per_second / base[0].articles_per_second:.1f}x "
-            "(the baseline counts every entry every round; the connector only new ones)"
-        )
         report = {
             "feeds": args.feeds,
             "items_per_feed": args.items,
@@ -305,6 +271,38 @@ def main() -> None:
                 "largest_parser_worker": round(_mb(peak_workers)),
             },
         }
+        print(
+            f"connector: {mode}; baseline: sequential urllib + feedparser, no validators, no dedup"
+        )
+        print_table(
+            ("", "round", "seconds", "feeds/min", "articles/s", "304 share", "failed"),
+            [
+                (who, n, *figures.values())
+                for who, key in (("connector", "rounds"), ("baseline", "baseline_rounds"))
+                for n, figures in enumerate(report[key], 1)
+            ],
+        )
+        later, base_later = stats[1:], base[1:]
+        if later:
+            share = sum(s.not_modified for s in later) / sum(s.feeds for s in later)
+            print(f"conditional-GET hits (304) in rounds 2-{len(stats)}: {share:.0%}")
+        print(
+            f"peak memory: connector process {_mb(peak_self):.0f} MiB "
+            f"(at start {_mb(rss_before):.0f} MiB); "
+            f"largest parser worker {_mb(peak_workers):.0f} MiB"
+        )
+        cold = report["ratio_feeds_per_minute_round_1"]
+        print(f"feeds/min ratio, round 1 (everything new): {cold}x")
+        if later:
+            ours_later = sum(s.feeds for s in later) / sum(s.seconds for s in later)
+            theirs_later = sum(s.feeds for s in base_later) / sum(s.seconds for s in base_later)
+            warm = ours_later / theirs_later
+            print(f"feeds/min ratio, later rounds (mostly unchanged): {warm:.1f}x")
+        print(
+            "articles/s ratio, round 1: "
+            f"{stats[0].articles_per_second / base[0].articles_per_second:.1f}x "
+            "(the baseline counts every entry every round; the connector only new ones)"
+        )
         write_report(OUT, report)
     finally:
         ours.send("stop")

@@ -70,7 +70,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -83,11 +82,10 @@ from elasticsearch import Elasticsearch
 from benchmarks.articles import STORY_WINDOW, ArticleFactory
 from benchmarks.harness.namespace import bench_namespace
 from benchmarks.harness.observe import (
+    SearchWatch,
     Watchers,
     assigned_consumer,
     each_record,
-    found_ids,
-    wait_until,
 )
 from benchmarks.harness.processes import (
     Process,
@@ -96,9 +94,16 @@ from benchmarks.harness.processes import (
     start_worker,
     stop_process,
 )
-from benchmarks.harness.produce import Sent, kafka_producer, produce_at_rate, send_article
-from benchmarks.harness.report import display_path, out_path, parse_rates, write_report
+from benchmarks.harness.produce import Sent, produce_at_rate, produce_until
+from benchmarks.harness.report import (
+    add_rate_options,
+    display_path,
+    finish,
+    out_path,
+    parse_rates,
+)
 from benchmarks.harness.stats import elapsed_ms, ratio, summary
+from benchmarks.harness.table import cell, print_table
 from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
 from schemas import Alert
 from schemas.classification import Severity
@@ -305,31 +310,21 @@ def rule_runs(log_text: str, rule: str) -> list[float]:
 # -- observing both systems -------------------------------------------------------------------
 
 
-@dataclass
 class Observer:
     """First-seen times (perf_counter clock) of alerts from both systems and of documents."""
 
-    settings: Settings
-    es: Elasticsearch
-    rule: str
-    record_path: Path
-    orbitwatch: dict[str, list[float]] = field(default_factory=dict)  # story -> alert times
-    elastalert: dict[str, list[float]] = field(default_factory=dict)
-    searchable: dict[str, float] = field(default_factory=dict)  # article id -> first hit
-    unsearched: set[str] = field(default_factory=set)
-    watchers: Watchers = field(default_factory=Watchers)
+    def __init__(self, settings: Settings, es: Elasticsearch, rule: str, record_path: Path):
+        self.settings, self.rule, self.record_path = settings, rule, record_path
+        self.orbitwatch: dict[str, list[float]] = {}  # story -> alert times
+        self.elastalert: dict[str, list[float]] = {}
+        self.search = SearchWatch(es, IndexNames(settings.index_prefix).events_alias)
+        self.watchers = Watchers()
 
     async def start(self) -> None:
         consumer = await assigned_consumer(self.settings, self.settings.topic_alerts, "earliest")
         self.watchers.run(
-            each_record(consumer, self._orbitwatch), self._elastalert(), self._search()
+            each_record(consumer, self._orbitwatch), self._elastalert(), self.search.run()
         )
-
-    async def stop(self) -> None:
-        await self.watchers.stop()
-
-    def watch(self, article_id: str) -> None:
-        self.unsearched.add(article_id)
 
     def _orbitwatch(self, record: ConsumerRecord[Any, Any], now: float) -> None:
         alert = Alert.from_bytes(record.value)
@@ -354,18 +349,6 @@ class Observer:
                     for story_id in record["story_ids"]:
                         self.elastalert.setdefault(str(story_id), []).append(float(record["at"]))
 
-    async def _search(self) -> None:
-        index = IndexNames(self.settings.index_prefix).events_alias
-        while True:
-            if self.unsearched:
-                ids = sorted(self.unsearched)[:2000]
-                found = await asyncio.to_thread(found_ids, self.es, index, ids)
-                now = time.perf_counter()
-                for article_id in found:
-                    self.unsearched.discard(article_id)
-                    self.searchable.setdefault(article_id, now)
-            await asyncio.sleep(SEARCH_POLL_S)
-
 
 def matching_stories(
     es: Elasticsearch, index: str, filters: list[dict[str, Any]], ids: list[str]
@@ -388,16 +371,7 @@ def matching_stories(
 # -- one rate -------------------------------------------------------------------------------
 
 
-@dataclass
-class Phase:
-    rate: int
-    sent: dict[str, float] = field(default_factory=dict)  # article id -> produce time
-    achieved_rate: float = 0.0
-    expected: dict[str, str] = field(default_factory=dict)  # story -> its first article
-    drained_s: float = 0.0
-
-
-async def run_phase(
+async def measure_rate(
     settings: Settings,
     observer: Observer,
     factory: ArticleFactory,
@@ -406,64 +380,57 @@ async def run_phase(
     rate: int,
     seconds: float,
     drain_s: float,
-) -> Phase:
-    phase = Phase(rate)
+) -> dict[str, Any]:
+    """Produce at ``rate``, wait (at most ``drain_s``) for both systems; the rate's figures."""
     index = IndexNames(settings.index_prefix).events_alias
+    sent: dict[str, float] = {}  # article id -> produce time
 
-    def on_sent(sent: Sent) -> None:
-        phase.sent[sent.article_id] = sent.sent_at
-        observer.watch(sent.article_id)
+    def on_sent(s: Sent) -> None:
+        sent[s.article_id] = s.sent_at
+        observer.search.watch(s.article_id)
 
-    phase.achieved_rate = await produce_at_rate(
+    achieved = await produce_at_rate(
         settings, settings.topic_articles_raw, rate, seconds, factory.make, on_sent
     )
-    ids = list(phase.sent)
     started = time.perf_counter()
     while True:
-        stories = await asyncio.to_thread(matching_stories, observer.es, index, filters, ids)
-        # A story that began in an earlier phase (or the warm-up) alerted there already.
-        phase.expected = {
-            story: min(members, key=phase.sent.__getitem__)
+        stories = await asyncio.to_thread(
+            matching_stories, observer.search.es, index, filters, list(sent)
+        )
+        # A story that began in an earlier rate (or the warm-up) alerted there already.
+        expected = {  # story -> its first article
+            story: min(members, key=sent.__getitem__)
             for story, members in stories.items()
             if story not in claimed
         }
-        settled = not any(a in observer.unsearched for a in ids) and all(
-            s in observer.orbitwatch and s in observer.elastalert for s in phase.expected
+        settled = not any(a in observer.search.pending for a in sent) and all(
+            s in observer.orbitwatch and s in observer.elastalert for s in expected
         )
         if settled or time.perf_counter() - started > drain_s:
             break
         await asyncio.sleep(1.0)
-    phase.drained_s = time.perf_counter() - started
     claimed.update(stories)
-    return phase
-
-
-def phase_report(phase: Phase, observer: Observer) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "rate": phase.rate,
-        "achieved_rate": round(phase.achieved_rate, 1),
-        "produced": len(phase.sent),
-        "stories_expected": len(phase.expected),
-        "drain_s": round(phase.drained_s, 1),
+        "rate": rate,
+        "achieved_rate": round(achieved, 1),
+        "produced": len(sent),
+        "stories_expected": len(expected),
+        "drain_s": round(time.perf_counter() - started, 1),
         # Never found by search: neither in the expected stories nor visible to ElastAlert.
-        "not_searchable": sum(1 for a in phase.sent if a in observer.unsearched),
+        "not_searchable": sum(1 for a in sent if a in observer.search.pending),
     }
     systems = {"orbitwatch": observer.orbitwatch, "elastalert": observer.elastalert}
     for system, alerts in systems.items():
         latencies = elapsed_ms(
-            (phase.sent[first], alerts[story][0])
-            for story, first in phase.expected.items()
-            if story in alerts
+            (sent[first], alerts[story][0]) for story, first in expected.items() if story in alerts
         )
         row[system] = {
             "matched": len(latencies),
-            "missed": len(phase.expected) - len(latencies),
-            "duplicate_alerts": sum(len(alerts[s]) - 1 for s in phase.expected if s in alerts),
+            "missed": len(expected) - len(latencies),
+            "duplicate_alerts": sum(len(alerts[s]) - 1 for s in expected if s in alerts),
             "ms": summary(latencies),
         }
-    searchable = elapsed_ms(
-        (phase.sent[first], observer.searchable.get(first)) for first in phase.expected.values()
-    )
+    searchable = elapsed_ms((sent[a], observer.search.found.get(a)) for a in expected.values())
     row["searchable"] = {"ms": summary(searchable)}
     row["elastalert_over_orbitwatch"] = {
         q: ratio(row["elastalert"]["ms"][q], row["orbitwatch"]["ms"][q], digits=1)
@@ -489,18 +456,20 @@ async def warm_up(
     limit_s: float = 150.0,
 ) -> float:
     """Produce relevant articles until both systems have alerted on one of them."""
-    start = time.perf_counter()
-    async with kafka_producer(settings) as producer:
-        while time.perf_counter() - start < limit_s:
-            article, _ = factory.make(relevant_share=1.0)
-            await send_article(producer, settings.topic_articles_raw, article)
-            both = lambda: bool(observer.orbitwatch and observer.elastalert)  # noqa: E731
-            if await wait_until(both, 2.0, processes, every=0.5):
-                # Let stragglers of the warm-up settle before anything is measured.
-                await asyncio.sleep(2 * RUN_EVERY_S + ELASTALERT_JITTER_S)
-                claimed.update(observer.orbitwatch, observer.elastalert)
-                return time.perf_counter() - start
-    raise SystemExit(f"no alert from both systems within {limit_s:.0f} s (see the logs)")
+    seconds = await produce_until(
+        settings,
+        lambda: factory.make(relevant_share=1.0),
+        lambda: bool(observer.orbitwatch and observer.elastalert),
+        processes,
+        limit_s,
+        wait_each_s=2.0,
+    )
+    if seconds is None:
+        raise SystemExit(f"no alert from both systems within {limit_s:.0f} s (see the logs)")
+    # Let stragglers of the warm-up settle before anything is measured.
+    await asyncio.sleep(2 * RUN_EVERY_S + ELASTALERT_JITTER_S)
+    claimed.update(observer.orbitwatch, observer.elastalert)
+    return seconds + 2 * RUN_EVERY_S + ELASTALERT_JITTER_S
 
 
 def rule_run_summary(log: Path, rule: str) -> dict[str, Any]:
@@ -566,13 +535,14 @@ async def run_async(
             rows = []
             for rate in rates:
                 print(f"rate {rate}/s for {seconds:.0f}s ...", flush=True)
-                phase = await run_phase(
-                    ns, observer, factory, ea_rule["filter"], claimed, rate, seconds, drain_s
+                rows.append(
+                    await measure_rate(
+                        ns, observer, factory, ea_rule["filter"], claimed, rate, seconds, drain_s
+                    )
                 )
-                rows.append(phase_report(phase, observer))
                 check_alive(processes)
         finally:
-            await observer.stop()
+            await observer.watchers.stop()
             if "ElastAlert" in processes:
                 stop_elastalert(processes["ElastAlert"])
             if "the worker" in processes:
@@ -601,58 +571,61 @@ async def run_async(
         "rates": rows,
     }
     print_report(report)
-    if out is not None:
-        write_report(out, report)
-        print(f"({time.perf_counter() - started:.0f}s in all)")
+    finish(report, out, started)
     return report
 
 
-def _ms(value: float | None) -> str:
-    return f"{value:8.0f}" if value is not None else f"{'-':>8}"
-
-
 def print_report(report: dict[str, Any]) -> None:
-    runs = report["elastalert"]["rule_runs"]
+    runs, ea = report["elastalert"]["rule_runs"], report["elastalert"]
     print(
-        f"\nrule {report['orbitwatch_rule']['name']}; ElastAlert {report['elastalert']['version']}"
-        f" run_every {report['elastalert']['run_every_s']:g}s, measured interval between runs "
-        f"mean {runs['mean_s']}s, max {_ms(runs['ms']['max']).strip()} ms ({runs['runs']} runs)"
+        f"\nrule {report['orbitwatch_rule']['name']}; ElastAlert {ea['version']} run_every "
+        f"{ea['run_every_s']:g}s, measured interval between runs mean {runs['mean_s']}s, max "
+        f"{cell(runs['ms']['max'])} ms ({runs['runs']} runs)"
     )
-    print(
-        f"{'rate/s':>7} {'system':<12} {'stories':>7} {'matched':>7} {'missed':>6} {'dup':>4} "
-        f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
-    )
+    quantiles = ("p50", "p95", "p99")
+    rows: list[tuple[object, ...]] = []
     for row in report["rates"]:
         for system in ("orbitwatch", "elastalert"):
             r = row[system]
-            print(
-                f"{row['rate']:>7} {system:<12} {row['stories_expected']:>7} {r['matched']:>7} "
-                f"{r['missed']:>6} {r['duplicate_alerts']:>4} {_ms(r['ms']['p50'])} "
-                f"{_ms(r['ms']['p95'])} {_ms(r['ms']['p99'])}"
+            counts = (row["stories_expected"], r["matched"], r["missed"], r["duplicate_alerts"])
+            rows.append((row["rate"], system, *counts, *(r["ms"][q] for q in quantiles)))
+        searchable = row["searchable"]["ms"]
+        rows.append(
+            (
+                row["rate"],
+                "searchable",
+                searchable["n"],
+                "",
+                "",
+                "",
+                *(searchable[q] for q in quantiles),
             )
-        s = row["searchable"]["ms"]
-        print(
-            f"{row['rate']:>7} {'searchable':<12} {s['n']:>7} {'':>7} {'':>6} {'':>4} "
-            f"{_ms(s['p50'])} {_ms(s['p95'])} {_ms(s['p99'])}"
         )
-        ratio = row["elastalert_over_orbitwatch"]
-        print(
-            f"{row['rate']:>7} {'EA / ow':<12} {'':>7} {'':>7} {'':>6} {'':>4} "
-            + " ".join(f"{(f'{ratio[q]:g}x' if ratio[q] is not None else '-'):>8}" for q in ratio)
+        ratios = row["elastalert_over_orbitwatch"]
+        rows.append(
+            (
+                row["rate"],
+                "EA / ow",
+                "",
+                "",
+                "",
+                "",
+                *(f"{ratios[q]}x" if ratios[q] else "-" for q in quantiles),
+            )
         )
+    header = ("rate/s", "system", "stories", "matched", "missed", "dup")
+    print_table((*header, *(f"{q} ms" for q in quantiles)), rows, left=(1,))
+    for row in report["rates"]:
         print(
-            f"{'':>7} produced {row['produced']} at {row['achieved_rate']}/s, "
+            f"at {row['rate']}/s: produced {row['produced']} at {row['achieved_rate']}/s, "
             f"drained in {row['drain_s']}s"
         )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rates", default="10,50", help="comma-separated articles/s")
-    parser.add_argument("--seconds", type=float, default=30.0, help="produce time per rate")
-    parser.add_argument("--drain", type=float, default=20.0, help="longest wait for alerts (s)")
+    add_rate_options(parser, "10,50", seconds=30.0, drain=20.0, out=OUT)
     parser.add_argument("--rule", default=DEFAULT_RULE, help="orbitwatch match rule to mirror")
-    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     rates = parse_rates(args.rates)
     asyncio.run(run_async(None, rates, args.seconds, args.drain, args.rule, args.out))

@@ -78,16 +78,16 @@ from typing import Any
 
 import yaml
 from aiokafka import ConsumerRecord
-from elasticsearch import ApiError, Elasticsearch, TransportError
+from elasticsearch import Elasticsearch
 
 from benchmarks.articles import STORY_WINDOW, ArticleFactory
 from benchmarks.harness.cpu import CpuMeter
 from benchmarks.harness.namespace import bench_namespace
 from benchmarks.harness.observe import (
+    SearchWatch,
     Watchers,
     assigned_consumer,
     each_record,
-    found_ids,
     wait_until,
     worker_lag,
 )
@@ -100,15 +100,16 @@ from benchmarks.harness.processes import (
     start_worker,
     stop_process,
 )
-from benchmarks.harness.produce import (
-    Sent,
-    at_fixed_rate,
-    kafka_producer,
-    produce_at_rate,
-    send_article,
+from benchmarks.harness.produce import Sent, at_fixed_rate, produce_at_rate, produce_until
+from benchmarks.harness.report import (
+    add_rate_options,
+    display_path,
+    finish,
+    out_path,
+    parse_rates,
 )
-from benchmarks.harness.report import display_path, out_path, parse_rates, write_report
 from benchmarks.harness.stats import elapsed_ms, percentile, summary
+from benchmarks.harness.table import cell, print_table
 from connectors.demo.server import DemoFeedServer
 from connectors.feedlist import MIN_POLL_INTERVAL
 from connectors.normalize import article_id, canonical_url, identity_key
@@ -140,43 +141,39 @@ def settled(sent: Sent) -> bool:
     return sent.alerted_at is not None and sent.searchable_at is not None
 
 
-# -- observing the pipeline's outputs ---------------------------------------------------------
-
-
 class Tracker:
-    """Stamps first-seen times: alerts (alerts topic) and search hits (events alias) of
-    relevant articles, and arrivals on articles.raw of feed entries. Only the keys of
-    articles.raw are read: the connector keys each record by article id."""
+    """First-seen times of what was sent: the alert of a relevant article (alerts topic),
+    its search hit (events alias) and, for a feed entry, its record on articles.raw (only
+    record keys are read: the connector keys each record by article id)."""
 
     def __init__(self, settings: Settings, es: Elasticsearch) -> None:
         self.settings = settings
-        self.es = es
-        self.index = IndexNames(settings.index_prefix).events_alias
         self.pending: dict[str, Sent] = {}  # relevant articles not yet alerted or searchable
         self.arriving: dict[str, Published] = {}  # feed entries not yet on articles.raw
+        index = IndexNames(settings.index_prefix).events_alias
+        self.search = SearchWatch(es, index, self._found, SEARCH_POLL_S)
         self.watchers = Watchers()
         self.alerts = 0
-        self.search_errors = 0
-        self.last_search_error: str | None = None
 
     def track(self, sent: Sent) -> None:
-        self.pending[sent.article_id] = sent
-
-    def watch_arrival(self, entry: Published) -> None:
-        self.arriving[entry.article_id] = entry
+        if isinstance(sent, Published):
+            self.arriving[sent.article_id] = sent
+        if sent.relevant:
+            self.pending[sent.article_id] = sent
+            self.search.watch(sent.article_id)
 
     def forget(self, sent: Sequence[Sent]) -> None:
         for s in sent:
             self.pending.pop(s.article_id, None)
+            self.search.forget(s.article_id)
 
     async def start(self) -> None:
-        alerts = await assigned_consumer(self.settings, self.settings.topic_alerts, "earliest")
-        self.watchers.run(each_record(alerts, self._alert), self._search())
-        raw = await assigned_consumer(self.settings, self.settings.topic_articles_raw, "latest")
-        self.watchers.run(each_record(raw, self._arrival))
-
-    async def stop(self) -> None:
-        await self.watchers.stop()
+        settings = self.settings
+        alerts = await assigned_consumer(settings, settings.topic_alerts, "earliest")
+        raw = await assigned_consumer(settings, settings.topic_articles_raw, "latest")
+        self.watchers.run(
+            each_record(alerts, self._alert), each_record(raw, self._arrival), self.search.run()
+        )
 
     def _alert(self, record: ConsumerRecord[Any, Any], now: float) -> None:
         alert = Alert.from_bytes(record.value)
@@ -188,30 +185,16 @@ class Tracker:
                 self._settle(sent)
                 break
 
+    def _found(self, doc_id: str, now: float) -> None:
+        sent = self.pending.get(doc_id)
+        if sent is not None and sent.searchable_at is None:
+            sent.searchable_at = now
+            self._settle(sent)
+
     def _arrival(self, record: ConsumerRecord[Any, Any], now: float) -> None:
         entry = self.arriving.pop((record.key or b"").decode(), None)
         if entry is not None:
             entry.raw_at = now
-
-    async def _search(self) -> None:
-        while True:
-            waiting = [s.article_id for s in self.pending.values() if s.searchable_at is None]
-            if waiting:
-                try:
-                    found = await asyncio.to_thread(found_ids, self.es, self.index, waiting[:2000])
-                except (ApiError, TransportError) as exc:
-                    # Right after the worker creates the indices a search can fail (shards
-                    # not started yet); one failure must not end the polling for the run.
-                    self.search_errors += 1
-                    self.last_search_error = f"{type(exc).__name__}: {exc}"
-                    found = []
-                now = time.perf_counter()
-                for found_id in found:
-                    sent = self.pending.get(found_id)
-                    if sent is not None and sent.searchable_at is None:
-                        sent.searchable_at = now
-                        self._settle(sent)
-            await asyncio.sleep(SEARCH_POLL_S)
 
     def _settle(self, sent: Sent) -> None:
         if settled(sent):
@@ -312,66 +295,58 @@ def publish_entry(
 ) -> Published:
     article, relevant = factory.make(relevant_share=share)
     entry = Published(publisher.publish(article), relevant, time.perf_counter())
-    tracker.watch_arrival(entry)
-    if relevant:
-        tracker.track(entry)
+    tracker.track(entry)
     return entry
 
 
-# -- warming up ------------------------------------------------------------------------------
-
-
-async def worker_ready(
+async def warm_up(
     tracker: Tracker,
     settings: Settings,
-    factory: ArticleFactory,
-    processes: Processes,
-    limit_s: float = 150.0,
-) -> float:
-    """Produce relevant articles until one is alerted and searchable."""
-    start = time.perf_counter()
-    warm: list[Sent] = []
-    async with kafka_producer(settings) as producer:
-        while time.perf_counter() - start < limit_s:
-            article, relevant = factory.make(relevant_share=1.0)
-            await send_article(producer, settings.topic_articles_raw, article)
-            warm.append(Sent(article.id, relevant, time.perf_counter()))
-            tracker.track(warm[-1])
-            if await wait_until(lambda: any(map(settled, warm)), 10, processes, every=0.5):
-                tracker.forget(warm)
-                return time.perf_counter() - start
-    alerted = sum(1 for s in warm if s.alerted_at is not None)
-    searchable = sum(1 for s in warm if s.searchable_at is not None)
-    raise SystemExit(
-        f"no article alerted and searchable within {limit_s:.0f} s: of {len(warm)}, "
-        f"{alerted} alerted, {searchable} searchable; {tracker.alerts} alerts seen in all, "
-        f"{tracker.search_errors} failed searches (last: {tracker.last_search_error}); see "
-        "the worker log"
-    )
-
-
-async def feeds_ready(
-    tracker: Tracker,
     publisher: FeedPublisher,
     factory: ArticleFactory,
     processes: Processes,
-    limit_s: float = 90.0,
-) -> float:
-    """One relevant entry on every feed, until all are alerted and searchable: then the
-    connector has started its parser processes and polls every feed."""
-    start = time.perf_counter()
-    warm: list[Published] = []
-    while min(publisher.published.values()) == 0:
-        warm.append(publish_entry(publisher, tracker, factory, share=1.0))
-    ready = await wait_until(lambda: all(map(settled, warm)), limit_s, processes)
-    tracker.forget(warm)
-    if not ready:
-        on_raw = sum(1 for e in warm if e.raw_at is not None)
+) -> tuple[float, float]:
+    """Relevant articles onto articles.raw until one is alerted and searchable; then one
+    relevant entry on every feed, until all are: by then the connector has started its parser
+    processes and polls every feed. The seconds each took."""
+    warm: list[Sent] = []
+
+    def sent(s: Sent) -> None:
+        tracker.track(s)
+        warm.append(s)
+
+    worker_s = await produce_until(
+        settings,
+        lambda: factory.make(relevant_share=1.0),
+        lambda: any(map(settled, warm)),
+        processes,
+        limit_s=150.0,
+        wait_each_s=10.0,
+        on_sent=sent,
+    )
+    if worker_s is None:
+        alerted = sum(1 for s in warm if s.alerted_at is not None)
+        searchable = sum(1 for s in warm if s.searchable_at is not None)
         raise SystemExit(
-            f"feed entries not alerted and searchable within {limit_s:.0f} s ({on_raw} of "
-            f"{len(warm)} reached articles.raw; see the connector and worker logs)"
+            f"no article alerted and searchable within 150 s: of {len(warm)}, {alerted} "
+            f"alerted, {searchable} searchable; {tracker.alerts} alerts seen in all, "
+            f"{tracker.search.errors} failed searches (last: {tracker.search.last_error}); "
+            "see the worker log"
         )
-    return time.perf_counter() - start
+    tracker.forget(warm)
+    start = time.perf_counter()
+    entries: list[Published] = []
+    while min(publisher.published.values()) == 0:
+        entries.append(publish_entry(publisher, tracker, factory, share=1.0))
+    ready = await wait_until(lambda: all(map(settled, entries)), 90.0, processes)
+    tracker.forget(entries)
+    if not ready:
+        on_raw = sum(1 for e in entries if e.raw_at is not None)
+        raise SystemExit(
+            f"feed entries not alerted and searchable within 90 s ({on_raw} of "
+            f"{len(entries)} reached articles.raw; see the connector and worker logs)"
+        )
+    return worker_s, time.perf_counter() - start
 
 
 # -- one rate --------------------------------------------------------------------------------
@@ -485,8 +460,7 @@ async def raw_path(
 
     def on_sent(s: Sent) -> None:
         sent.append(s)
-        if s.relevant:
-            tracker.track(s)
+        tracker.track(s)
 
     meter.reset()
     achieved = await produce_at_rate(
@@ -551,34 +525,32 @@ async def run_async(
     started = time.perf_counter()
     async with bench_namespace(base, extra_topics=["baseline"], story_window=STORY_WINDOW) as run:
         ns, name = run.settings, run.name
-        baseline_topic = f"{name}.baseline"
         publisher = FeedPublisher(name, feeds)
         factory = ArticleFactory(name)
         tracker = Tracker(ns, run.es)
         processes: Processes = {}
-        meter: CpuMeter | None = None
+        meter = CpuMeter(server_pids(base))
         try:
             await publisher.start()
             feeds_file = run.work / "feeds.yaml"
             publisher.write_feed_list(feeds_file, poll_interval)
-            processes["the worker"] = start_worker(ns, worker_log)
-            processes["the connector"] = start_connector(ns, feeds_file, connector_log)
+            processes["the worker"] = worker = start_worker(ns, worker_log)
+            processes["the connector"] = connector = start_connector(ns, feeds_file, connector_log)
+            meter.sources = {
+                "worker": live_pid(worker),
+                "connector": live_pid(connector),
+                **meter.sources,
+            }
             print(
-                f"run {name}: worker pid {processes['the worker'].pid}, connector pid "
-                f"{processes['the connector'].pid} polling {feeds} feeds every "
-                f"{poll_interval:g} s (logs {display_path(worker_log)}, "
+                f"run {name}: worker pid {worker.pid}, connector pid {connector.pid} polling "
+                f"{feeds} feeds every {poll_interval:g} s (logs {display_path(worker_log)}, "
                 f"{display_path(connector_log)})",
                 flush=True,
             )
             await tracker.start()
-            meter = CpuMeter(
-                {label.removeprefix("the "): live_pid(p) for label, p in processes.items()}
-                | server_pids(base)
-            )
             meter.start()
-            worker_s = await worker_ready(tracker, ns, factory, processes)
-            connector_s = await feeds_ready(tracker, publisher, factory, processes)
-            print(f"worker ready after {worker_s:.1f}s, feeds after {connector_s:.1f}s", flush=True)
+            worker_s, feeds_s = await warm_up(tracker, ns, publisher, factory, processes)
+            print(f"worker ready after {worker_s:.1f}s, feeds after {feeds_s:.1f}s", flush=True)
             rows = []
             for rate in rates:
                 print(
@@ -588,7 +560,7 @@ async def run_async(
                 )
                 row: dict[str, Any] = {"rate": rate}
                 row["baseline_kafka_round_trip_ms"] = await baseline(
-                    ns, baseline_topic, rate, baseline_s, factory
+                    ns, f"{name}.baseline", rate, baseline_s, factory
                 )
                 row["raw"] = await raw_path(ns, tracker, meter, factory, rate, seconds, drain_s)
                 check_alive(processes)
@@ -598,9 +570,8 @@ async def run_async(
                 check_alive(processes)
                 rows.append(row)
         finally:
-            if meter is not None:
-                await meter.stop()
-            await tracker.stop()
+            await meter.stop()
+            await tracker.watchers.stop()
             # The connector first, so that nothing new reaches articles.raw while the worker
             # shuts down and the namespace is wiped.
             for label in ("the connector", "the worker"):
@@ -612,7 +583,7 @@ async def run_async(
         "seconds_per_rate": seconds,
         "baseline_seconds": baseline_s,
         "workers": "orbitwatch worker and orbitwatch connector run, one process each",
-        "warmup_s": {"worker": round(worker_s, 1), "feeds": round(connector_s, 1)},
+        "warmup_s": {"worker": round(worker_s, 1), "feeds": round(feeds_s, 1)},
         "partitions": ns.topic_partitions,
         "search_poll_ms": SEARCH_POLL_S * 1000,
         "feeds": {
@@ -623,35 +594,19 @@ async def run_async(
             "window_entries": FEED_WINDOW,
         },
         "alerts_seen": tracker.alerts,
-        "failed_searches": tracker.search_errors,
-        "last_failed_search": tracker.last_search_error,
+        "failed_searches": tracker.search.errors,
+        "last_failed_search": tracker.search.last_error,
         "note": "raw: from the produce call to articles.raw; publish: from the entry "
         "appearing in its feed; searchable = first _search hit by id, no forced refresh; "
         "baseline = produce->consume on a plain topic at the same rate",
         "rates": rows,
     }
     print_report(report)
-    if out is not None:
-        write_report(out, report)
-        print(f"({time.perf_counter() - started:.0f}s in all)")
+    finish(report, out, started)
     return report
 
 
 # -- output ------------------------------------------------------------------------------------
-
-
-def _cell(value: float | int | None) -> str:
-    if value is None:
-        return f"{'-':>8}"
-    return f"{value:8.1f}" if value < 100 else f"{value:8.0f}"
-
-
-def _line(rate: int | str, label: str, figures: dict[str, Any]) -> str:
-    missed = figures.get("missed")
-    return (
-        f"{rate:>7} {label:<28} {figures['n']:>6} {'-' if missed is None else missed:>6} "
-        + " ".join(_cell(figures[q]) for q in ("p50", "p95", "p99", "max"))
-    )
 
 
 def _pairs(values: dict[str, Any]) -> str:
@@ -660,26 +615,24 @@ def _pairs(values: dict[str, Any]) -> str:
 
 def _notes(label: str, figures: dict[str, Any], rate: int, extra: str = "") -> list[str]:
     """What stands behind a path's percentiles: rate, backlog, CPU, trends, misses."""
-    indent = f"{'':>7} {label}: "
+    indent = f"  {label}: "
     first, last = figures["alert_p50_first_vs_last_fifth_ms"]
     usage = figures["while_sending"]
-    loop_p99 = usage["benchmark_loop_lag_ms"]["p99"]
     notes = [
         f"{indent}sent {figures['sent']} at {figures['achieved_rate']}/s{extra}; when sending "
         f"stopped, not yet {_pairs(figures['not_yet_at_end_of_sending'])}; worker lag "
         f"{_pairs(figures['worker_lag_at_end_of_sending'])}; drained in {figures['drain_s']}s, "
         f"lag then {_pairs(figures['worker_lag_after_drain'])}",
         f"{indent}CPU cores while sending {_pairs(usage['cpu_cores'])} (of "
-        f"{usage['machine_cores']}); this process's loop lag p99 {_cell(loop_p99).strip()} ms; "
-        f"alert p50 first fifth {_cell(first).strip()} ms, last fifth "
-        f"{'not alerted' if last is None else f'{_cell(last).strip()} ms'}",
+        f"{usage['machine_cores']}); this process's loop lag p99 "
+        f"{cell(usage['benchmark_loop_lag_ms']['p99'])} ms; alert p50 first fifth "
+        f"{cell(first)} ms, last fifth {'not alerted' if last is None else f'{cell(last)} ms'}",
     ]
     if figures["achieved_rate"] < 0.95 * rate:
         notes.append(f"{indent}the sender fell behind the target rate")
     if first is not None and (last is None or last > 2 * first + 500):
         notes.append(f"{indent}latency grew during the run: a queue built up")
-    missed = figures["alert"]["missed"] + figures["searchable"]["missed"]
-    if missed:
+    if figures["alert"]["missed"] + figures["searchable"]["missed"]:
         notes.append(
             f"{indent}{figures['alert']['missed']} of {figures['relevant']} not alerted, "
             f"{figures['searchable']['missed']} not searchable by the end of the drain; the "
@@ -689,41 +642,37 @@ def _notes(label: str, figures: dict[str, Any], rate: int, extra: str = "") -> l
 
 
 def print_report(report: dict[str, Any]) -> None:
-    print()
-    print(
-        f"{'rate/s':>7} {'path':<28} {'n':>6} {'missed':>6} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'max ms':>8}"
-    )
+    quantiles = ("p50", "p95", "p99", "max")
     for row in report["rates"]:
-        rate, raw, pub = row["rate"], row["raw"], row["publish"]
-        lines = [
-            ("kafka round trip", row["baseline_kafka_round_trip_ms"]),
-            ("articles.raw -> alert", raw["alert"]),
-            ("articles.raw -> search", raw["searchable"]),
-            ("publish -> articles.raw", pub["to_articles_raw"]),
-            ("  then articles.raw -> alert", pub["articles_raw_to_alert"]),
-            ("publish -> alert", pub["alert"]),
-            ("publish -> search", pub["searchable"]),
-        ]
-        for label, figures in lines:
-            print(_line(rate, label, figures))
+        raw, pub = row["raw"], row["publish"]
+        lines = {
+            "kafka round trip": row["baseline_kafka_round_trip_ms"],
+            "articles.raw -> alert": raw["alert"],
+            "articles.raw -> search": raw["searchable"],
+            "publish -> articles.raw": pub["to_articles_raw"],
+            "  then articles.raw -> alert": pub["articles_raw_to_alert"],
+            "publish -> alert": pub["alert"],
+            "publish -> search": pub["searchable"],
+        }
+        print(f"\nat {row['rate']} articles/s:")
+        print_table(
+            ("path", "n", "missed", *(f"{q} ms" for q in quantiles)),
+            [(k, v["n"], v.get("missed"), *(v[q] for q in quantiles)) for k, v in lines.items()],
+        )
         for note in [
-            *_notes("raw", raw, rate),
-            *_notes("publish", pub, rate, f" on {pub['feeds']} feeds"),
+            *_notes("raw", raw, row["rate"]),
+            *_notes("publish", pub, row["rate"], f" on {pub['feeds']} feeds"),
         ]:
             print(note)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rates", default="10,50,200", help="comma-separated articles/s")
-    parser.add_argument("--seconds", type=float, default=20.0, help="sending time per path")
-    parser.add_argument("--drain", type=float, default=20.0, help="longest wait after sending (s)")
+    add_rate_options(parser, "10,50,200", seconds=20.0, drain=20.0, out=OUT)
     parser.add_argument("--feeds", type=int, default=FEEDS, help="feeds (one host each)")
     parser.add_argument(
         "--poll-interval", type=float, default=POLL_INTERVAL_S, help="feed poll interval (s)"
     )
-    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     rates = parse_rates(args.rates)
     asyncio.run(

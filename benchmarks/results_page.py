@@ -7,7 +7,7 @@ printed relative to the project root, whichever machine the run was on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from benchmarks.harness.report import relative_paths
@@ -44,31 +44,25 @@ def _failed(report: Report | None) -> bool:
     return not report or bool(report.get("failed"))
 
 
+def _target(
+    label: str, goal: str, value: float | None, met: Callable[[float], bool], digits: int = 0
+) -> tuple[str, str, str, str]:
+    return (label, goal, _n(value, digits), _met(met(value) if value is not None else None))
+
+
 def _targets(reports: dict[str, Report], total_seconds: float) -> list[str]:
     throughput = reports.get("throughput") or {}
-    latency = reports.get("latency") or {}
     ours = (throughput.get("orbitwatch") or {}).get("per_second")
     ratio = (throughput.get("ratios") or {}).get("orbitwatch_vs_hand_loop")
-    p99 = latency_p99_at(latency, 50)
+    p99 = latency_p99_at(reports.get("latency") or {}, 50)
     rows = [
-        (
-            "throughput articles.raw -> indexed",
-            ">= 2,000 articles/s",
-            _n(ours),
-            _met(ours >= 2000 if ours is not None else None),
+        _target(
+            "throughput articles.raw -> indexed", ">= 2,000 articles/s", ours, lambda v: v >= 2000
         ),
-        (
-            "... relative to the hand-written loop (c)",
-            ">= 0.7",
-            _n(ratio, 2),
-            _met(ratio >= 0.7 if ratio is not None else None),
+        _target(
+            "... relative to the hand-written loop (c)", ">= 0.7", ratio, lambda v: v >= 0.7, 2
         ),
-        (
-            "p99 arrival -> alert at 50 articles/s",
-            "< 1,000 ms",
-            _n(p99),
-            _met(p99 < 1000 if p99 is not None else None),
-        ),
+        _target("p99 arrival -> alert at 50 articles/s", "< 1,000 ms", p99, lambda v: v < 1000),
         (
             "whole benchmark run",
             "< 15 min",

@@ -45,6 +45,7 @@ from benchmarks.harness.processes import live_pid, server_pids, start_worker, st
 from benchmarks.harness.produce import preload
 from benchmarks.harness.report import out_path, write_report
 from benchmarks.harness.stats import per_second, ratio
+from benchmarks.harness.table import print_table
 from orbitwatch.core.elastic import make_async_client
 from orbitwatch.core.kafka import kafka_client_options
 from orbitwatch.core.settings import Settings, get_settings
@@ -311,21 +312,28 @@ def _with_ratios(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def print_report(report: dict[str, Any]) -> None:
-    languages = report["corpus"]["languages"]
-    print(f"\nthroughput, {report['articles']} articles ({languages} languages)")
-    print(f"{'phase':<34} {'articles/s':>11} {'seconds':>8} {'CPU ms/article':>15}")
-    phases = (
-        ("raw_consume", "(a) raw aiokafka consume"),
-        ("raw_bulk", "(b) raw ES bulk helper"),
-        ("hand_loop", "(c) hand-written loop"),
-        ("orbitwatch", "orbitwatch worker"),
+    print(
+        f"\nthroughput, {report['articles']} articles ({report['corpus']['languages']} languages)"
     )
-    for key, label in phases:
-        if key not in report:
-            continue
-        phase = report[key]
-        cpu = phase.get("cpu_ms_per_article", 0.0)
-        print(f"{label:<34} {phase['per_second']:>11,.0f} {phase['seconds']:>8} {cpu:>15.3f}")
+    phases = {
+        "raw_consume": "(a) raw aiokafka consume",
+        "raw_bulk": "(b) raw ES bulk helper",
+        "hand_loop": "(c) hand-written loop",
+        "orbitwatch": "orbitwatch worker",
+    }
+    print_table(
+        ("phase", "articles/s", "seconds", "CPU ms/article"),
+        [
+            (
+                label,
+                report[key]["per_second"],
+                report[key]["seconds"],
+                report[key]["cpu_ms_per_article"],
+            )
+            for key, label in phases.items()
+            if key in report
+        ],
+    )
     steady = report["orbitwatch"]["per_second_after_first"]
     print(f"orbitwatch after its first document: {steady:,.0f}/s")
     print("ratios:", json.dumps(report.get("ratios")))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from benchmarks.harness.processes import Process, check_alive
 from orbitwatch.core.kafka import kafka_client_options
@@ -60,6 +60,52 @@ def found_ids(es: Elasticsearch, index: str, ids: list[str]) -> list[str]:
         index=index, query={"ids": {"values": ids}}, size=len(ids), source=False
     )
     return [hit["_id"] for hit in response.body.get("hits", {}).get("hits", [])]
+
+
+class SearchWatch:
+    """Stamps when ``_search`` on ``index`` first finds each watched id, polling every
+    ``every`` seconds *without* forcing a refresh, i.e. with the index's normal refresh
+    interval; ``on_found(id, seen_at)`` is told of each."""
+
+    def __init__(
+        self,
+        es: Elasticsearch,
+        index: str,
+        on_found: Callable[[str, float], None] = lambda _id, _at: None,
+        every: float = 0.1,
+    ) -> None:
+        self.es, self.index, self.on_found, self.every = es, index, on_found, every
+        self.pending: dict[str, None] = {}  # ids not found yet, in the order watched
+        self.found: dict[str, float] = {}
+        self.errors = 0
+        self.last_error: str | None = None
+
+    def watch(self, doc_id: str) -> None:
+        self.pending[doc_id] = None
+
+    def forget(self, doc_id: str) -> None:
+        self.pending.pop(doc_id, None)
+
+    async def run(self) -> None:
+        while True:
+            if self.pending:
+                try:
+                    hits = await asyncio.to_thread(
+                        found_ids, self.es, self.index, [*self.pending][:2000]
+                    )
+                except (ApiError, TransportError) as exc:
+                    # Right after the worker creates the indices a search can fail (shards
+                    # not started yet); one failure must not end the polling for the run.
+                    self.errors += 1
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    hits = []
+                now = time.perf_counter()
+                for doc_id in hits:
+                    if doc_id in self.pending:
+                        del self.pending[doc_id]
+                        self.found[doc_id] = now
+                        self.on_found(doc_id, now)
+            await asyncio.sleep(self.every)
 
 
 async def worker_lag(settings: Settings) -> dict[str, int]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from benchmarks.harness.observe import wait_until
+from benchmarks.harness.processes import Process
 from orbitwatch.core.kafka import kafka_client_options
 from orbitwatch.core.settings import Settings
 from schemas import Article
@@ -38,9 +40,28 @@ async def kafka_producer(settings: Settings, **options: Any) -> AsyncIterator[AI
         await producer.stop()
 
 
-async def send_article(producer: AIOKafkaProducer, topic: str, article: Article) -> None:
-    """One article, keyed by its id as the connector does, acknowledged before returning."""
-    await producer.send_and_wait(topic, article.to_bytes(), key=article.id.encode())
+async def produce_until(
+    settings: Settings,
+    make: Callable[[], tuple[Article, bool]],
+    ready: Callable[[], bool],
+    processes: Mapping[str, Process],
+    limit_s: float,
+    wait_each_s: float,
+    on_sent: Callable[[Sent], None] = lambda _sent: None,
+) -> float | None:
+    """A warm-up: one article at a time onto articles.raw, each acknowledged, then up to
+    ``wait_each_s`` for ``ready()``; the seconds it took, or None after ``limit_s``."""
+    start = time.perf_counter()
+    async with kafka_producer(settings) as producer:
+        while time.perf_counter() - start < limit_s:
+            article, relevant = make()
+            await producer.send_and_wait(
+                settings.topic_articles_raw, article.to_bytes(), key=article.id.encode()
+            )
+            on_sent(Sent(article.id, relevant, time.perf_counter()))
+            if await wait_until(ready, wait_each_s, processes, every=0.5):
+                return time.perf_counter() - start
+    return None
 
 
 async def at_fixed_rate(rate: int, seconds: float, step: Callable[[], Awaitable[None]]) -> float:

@@ -3,9 +3,11 @@ plus the small command-line and path conventions the reports share."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +47,20 @@ def relative_paths(text: str, root: Path | str = PROJECT_ROOT) -> str:
 def parse_rates(text: str) -> list[int]:
     """``--rates 10,50,200`` as integers."""
     return [int(rate) for rate in text.split(",") if rate.strip()]
+
+
+def add_rate_options(
+    parser: argparse.ArgumentParser, rates: str, seconds: float, drain: float, out: Path
+) -> None:
+    """The options of the benchmarks that send at a series of rates."""
+    parser.add_argument("--rates", default=rates, help="comma-separated articles/s")
+    parser.add_argument("--seconds", type=float, default=seconds, help="sending time per rate")
+    parser.add_argument("--drain", type=float, default=drain, help="longest wait after sending (s)")
+    parser.add_argument("--out", type=Path, default=out)
+
+
+def finish(report: dict[str, Any], out: Path | None, started: float) -> None:
+    """Write the report (unless ``out`` is None) and say how long the whole run took."""
+    if out is not None:
+        write_report(out, report)
+    print(f"({time.perf_counter() - started:.0f}s in all)")
