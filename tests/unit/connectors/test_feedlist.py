@@ -1,4 +1,4 @@
-"""The feed list (YAML) and OPML import."""
+"""The feed list in YAML (connectors/feedlist.py); OPML import is in test_opml.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from connectors.feedlist import (
     feeds_to_yaml,
     load_feed_list,
 )
-from connectors.opml import feeds_from_opml
 from orbitwatch.core.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.unit
@@ -114,34 +113,3 @@ def test_the_shipped_feed_list_is_valid_and_covers_the_languages() -> None:
     assert len(feeds) >= 30
     assert {"en", "ru", "zh"} <= {f.language for f in feeds}
     assert not any(f.allow_private for f in feeds)
-
-
-OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
-<opml version="2.0"><head><title>subscriptions</title></head><body>
-  <outline text="Space" title="Space">
-    <outline type="rss" text="SpaceNews" xmlUrl="https://spacenews.com/feed/" htmlUrl="https://spacenews.com"/>
-    <outline type="rss" text="NASA" title="NASA News" xmlUrl="https://www.nasa.gov/news-release/feed/"/>
-  </outline>
-  <outline type="rss" text="TASS" xmlUrl="https://tass.com/rss/v2.xml" language="en"/>
-</body></opml>"""
-
-
-def test_opml_import() -> None:
-    feeds = feeds_from_opml(OPML)
-    assert [(f.id, f.tags) for f in feeds] == [
-        ("spacenews", ["space"]),
-        ("nasa-news", ["space"]),
-        ("tass", []),
-    ]
-    assert feeds[2].language == "en"
-    # and the YAML it produces is a valid feed list
-    assert feeds_from_data(yaml.safe_load(feeds_to_yaml(feeds))) == feeds
-
-
-def test_opml_errors() -> None:
-    with pytest.raises(FeedListError, match="OPML"):
-        feeds_from_opml(b"<rss/>")
-    with pytest.raises(FeedListError):
-        feeds_from_opml(b"<opml><body><outline text='x' xmlUrl='gopher://x'/></body></opml>")
-    with pytest.raises(FeedListError, match="ENTITY"):
-        feeds_from_opml(b'<!DOCTYPE opml [<!ENTITY x SYSTEM "file:///etc/passwd">]><opml/>')

@@ -1,11 +1,11 @@
-"""Parsing feed documents: formats, encodings, broken and hostile documents."""
+"""Parsing feed documents: formats, encodings, broken and hostile documents (connectors/parse.py,
+with the entity guard of connectors/xmlguard.py that it applies first)."""
 
 from __future__ import annotations
 
 import pytest
 
 from connectors.errors import EmptyBody, NotAFeed, ParseFailed, UnsafeDocument
-from connectors.mojibake import repair_mojibake
 from connectors.parse import ParserPool, parse_document
 from connectors.xmlguard import refuse_entity_declarations
 
@@ -109,17 +109,6 @@ def test_double_encoded_utf8_is_repaired() -> None:
     assert parsed.entries[0].title == title
     assert parsed.repaired_mojibake
     assert any("mojibake" in p for p in parsed.problems)
-
-
-@pytest.mark.parametrize("text", ["café", "Größe", "naïve “quoted”", "Москва", "北京", "a Ã b"])
-def test_genuine_text_is_not_touched_by_mojibake_repair(text: str) -> None:
-    assert repair_mojibake(text) == text
-
-
-def test_mojibake_of_chinese_is_repaired() -> None:
-    original = "中俄联合月球站"
-    garbled = "".join(chr(b) for b in original.encode("utf-8"))  # latin-1 style
-    assert repair_mojibake(garbled) == original
 
 
 def test_malformed_xml_keeps_usable_entries_and_reports_problem() -> None:

@@ -11,8 +11,7 @@ import asyncio
 import dataclasses
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -22,7 +21,7 @@ from connectors.fetch import FetchLimits
 from connectors.producer import DeliveryFailed
 from connectors.runner import Connector, ConnectorOptions
 from connectors.schedule import BackoffPolicy
-from connectors.state import SEEN_IDS_LIMIT, FeedStateStore, _bounded_seen
+from connectors.state import FeedStateStore
 from schemas import Article, FeedHealth, FeedState
 
 pytestmark = pytest.mark.unit
@@ -55,12 +54,6 @@ class RecordingSink:
     async def send_health(self, feed_id: str, health: FeedHealth) -> None:
         self.health[feed_id] = health
         self.events.append(("health", feed_id))
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[DemoFeedServer]:
-    async with DemoFeedServer() as srv:
-        yield srv
 
 
 def _closed_port_url() -> str:
@@ -293,30 +286,3 @@ async def test_restart_honours_back_off_chosen_before() -> None:
     async with restarted:
         restarted.resume_schedule()
         assert restarted.due_feeds() == []
-
-
-def test_seen_ids_are_bounded_and_keep_the_current_document() -> None:
-    previous = [f"old{i}" for i in range(SEEN_IDS_LIMIT)]
-    current = ["new1", "old5", "new2"]
-    merged = _bounded_seen(previous, current)
-    assert len(merged) == SEEN_IDS_LIMIT
-    assert merged[-3:] == current
-    assert "old0" not in merged and "old5" in merged
-    huge = [f"id{i}" for i in range(SEEN_IDS_LIMIT + 500)]
-    assert _bounded_seen([], huge) == huge  # a feed listing more than the limit keeps all
-
-
-def test_changed_feed_url_drops_validators_but_keeps_seen_ids() -> None:
-    feed = FeedConfig(id="f", name="f", url="https://new.example/rss")
-    old = FeedState(
-        feed_id="f",
-        url="https://old.example/rss",
-        etag='"x"',
-        last_modified="yesterday",
-        seen_ids=["a"],
-        updated_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
-    store = FeedStateStore({"f": old})
-    state = store.get(feed)
-    assert state.url == feed.url and state.etag is None and state.last_modified is None
-    assert state.seen_ids == ["a"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 
@@ -14,12 +12,6 @@ from connectors.parse import parse_document
 from schemas import utc_now
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[DemoFeedServer]:
-    async with DemoFeedServer() as srv:
-        yield srv
 
 
 async def test_serves_every_demo_feed_with_validators(server: DemoFeedServer) -> None:

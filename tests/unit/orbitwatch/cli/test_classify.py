@@ -1,4 +1,4 @@
-"""``orbitwatch classify`` and ``orbitwatch eval`` through typer's CliRunner."""
+"""``orbitwatch classify`` through typer's CliRunner; ``eval`` is in test_model.py."""
 
 from __future__ import annotations
 
@@ -77,45 +77,3 @@ def test_classify_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["classify", str(tmp_path / "absent.jsonl")])
     assert result.exit_code == 2
     assert "cannot read" in result.stderr
-
-
-def _labeled(tmp_path: Path) -> Path:
-    rows = [
-        {
-            **GOOD,
-            "label": {
-                "relevant": True,
-                "relation": "cooperation",
-                "actors": ["CN", "RU"],
-                "event_types": ["lunar", "agreements_policy"],
-                "severity": "high",
-            },
-        },
-        {**NEGATIVE, "lang": "en", "label": {"relevant": False}},
-    ]
-    path = tmp_path / "labeled.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
-    return path
-
-
-def test_eval_json(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["eval", str(_labeled(tmp_path)), "--json"])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    assert report["overall"]["relevance_f1"] == 1.0
-    assert report["overall"]["items"] == 2
-    assert set(report["by_language"]) == {"en"}
-
-
-def test_eval_tables(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["eval", str(_labeled(tmp_path))])
-    assert result.exit_code == 0
-    assert "overall" in result.stdout
-
-
-def test_eval_bad_file(tmp_path: Path) -> None:
-    path = tmp_path / "bad.jsonl"
-    path.write_text('{"id": "x"}\n', encoding="utf-8")
-    result = CliRunner().invoke(app, ["eval", str(path)])
-    assert result.exit_code == 2
-    assert "bad.jsonl:1" in result.stderr

@@ -1,4 +1,5 @@
-"""Security settings reach the Kafka, faust and Elasticsearch clients as configured.
+"""Security settings reach the Kafka and faust clients as configured (orbitwatch/core/kafka.py
+and the worker's faust credentials in streams/app.py; Elasticsearch: test_elastic.py).
 
 The local servers run without authentication, so these check the client configuration the
 settings produce; the compose deployment exercises the authenticated path."""
@@ -13,7 +14,6 @@ import pytest
 from faust.auth import SASLCredentials, SSLCredentials
 from pydantic import SecretStr
 
-from orbitwatch.core.elastic import client_options
 from orbitwatch.core.kafka import kafka_client_options
 from orbitwatch.core.settings import KafkaSecurityProtocol, Settings
 from streams.app import _credentials
@@ -63,25 +63,3 @@ def test_missing_ca_file_is_an_error_not_a_silent_default(tmp_path: Path) -> Non
     )
     with pytest.raises(FileNotFoundError):
         kafka_client_options(settings)
-
-
-def test_elasticsearch_api_key_wins_over_basic_auth_and_tls_uses_the_ca() -> None:
-    settings = Settings(
-        es_url="https://es.internal:9200",
-        es_username="elastic",
-        es_password=SecretStr("pw"),
-        es_api_key=SecretStr("a2V5OnNlY3JldA=="),
-        es_ca_file=CA,
-    )
-    options = client_options(settings)
-    assert options["api_key"] == "a2V5OnNlY3JldA=="
-    assert "basic_auth" not in options
-    assert options["ca_certs"] == str(CA)
-    assert options["verify_certs"] is True
-
-
-def test_elasticsearch_basic_auth_over_http() -> None:
-    settings = Settings(es_username="elastic", es_password=SecretStr("pw"))
-    options = client_options(settings)
-    assert options["basic_auth"] == ("elastic", "pw")
-    assert "ca_certs" not in options

@@ -1,6 +1,7 @@
 """Verdicts without servers: label parsing against the ontology, settling a verdict from an
 event and the analyst's answer, alert-to-article, export lines that ``load_labeled`` reads,
-and the CLI's one-line errors for mistakes caught before any I/O."""
+and the index mapping of every verdict field (orbitwatch/feedback/verdict.py). The command's
+one-line errors are in tests/unit/orbitwatch/cli/test_feedback.py."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from orbitwatch.cli import app as cli
 from orbitwatch.core.errors import InvalidMessage
 from orbitwatch.feedback.errors import InvalidLabel, InvalidTarget, UnknownTarget
 from orbitwatch.feedback.verdict import (
@@ -280,32 +279,3 @@ def test_every_verdict_field_is_mapped_in_the_index() -> None:
     assert mapping["classifier_correct"] == {"type": "boolean"}
     assert mapping["recorded_at"] == {"type": "date"}
     assert mapping["text"]["type"] == "text" and mapping["corrections"]["type"] == "keyword"
-
-
-# -- the CLI refuses mistakes before any I/O -------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["a b", "--relevant"], "error: not an article or alert id: 'a b'"),
-        (["", "--relevant"], "error: empty id"),
-        (["a1", "--relevant", "--types", "moon"], "error: unknown event type 'moon'"),
-        (["a1", "--relevant", "--actors", "Russia"], "error: not an actor code: 'Russia'"),
-        (["a1", "--relevant", "--relation", "hostile"], "error: unknown relation 'hostile'"),
-        (["a1", "--not-relevant", "--actors", "RU"], "error: --actors contradict(s)"),
-    ],
-)
-def test_cli_mistakes_are_one_line_and_exit_2(args: list[str], message: str) -> None:
-    result = CliRunner().invoke(cli, ["feedback", *args])
-    assert result.exit_code == 2, result.output
-    assert result.output.startswith(message), result.output
-    assert result.output.count("\n") == 1  # one line, no traceback
-
-
-def test_cli_record_is_the_default_subcommand() -> None:
-    result = CliRunner().invoke(cli, ["feedback", "--help"], env={"COLUMNS": "160"})
-    assert result.exit_code == 0
-    assert "record" in result.output and "export" in result.output
-    explicit = CliRunner().invoke(cli, ["feedback", "record", "a b", "--relevant"])
-    assert explicit.exit_code == 2 and "not an article or alert id" in explicit.output

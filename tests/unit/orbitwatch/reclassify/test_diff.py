@@ -14,7 +14,6 @@ from orbitwatch.reclassify.diff import (
     reclassified_document,
     update_body,
 )
-from orbitwatch.reclassify.store import safe_url, time_range_query
 from schemas import Classification, EventType, Evidence, Relation, Severity
 from schemas.documents import EventDocument
 from tests.alert_factories import rule_set
@@ -218,14 +217,3 @@ def test_an_empty_run_reports_zeros() -> None:
     assert report.scanned == report.changed == report.alerts_newly_firing == 0
     assert report.classifier_version is None
     assert [d.rule for d in report.by_rule] == ["high", "asat-words", "any-event"]
-
-
-def test_time_range_and_urls_without_credentials() -> None:
-    assert time_range_query(T0, None) == {
-        "bool": {"filter": [{"range": {"@timestamp": {"gte": "2026-11-20T08:00:00+00:00"}}}]}
-    }
-    assert time_range_query(T0, NOW)["bool"]["filter"][0]["range"]["@timestamp"]["lte"] == (
-        "2026-11-23T08:00:00+00:00"
-    )
-    assert safe_url("https://user:s3cret@es.example:9200/x") == "https://es.example:9200/x"
-    assert safe_url("http://127.0.0.1:19200") == "http://127.0.0.1:19200"

@@ -1,4 +1,4 @@
-"""Frequency, spike, digest and flatline decisions with an injected clock."""
+"""Frequency and spike decisions with an injected clock (streams/alerting/aggregates.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,8 @@ from streams.alerting.aggregates import (
     bucket_start,
     evaluate_aggregate,
 )
-from streams.alerting.digest import DigestLedger, add_to_digest, due_digests
 from streams.alerting.engine import StoryAlerter
-from streams.alerting.flatline import FlatlineState, evaluate_flatline, flatline_targets
-from streams.alerting.rules import FlatlineRule, FrequencyRule, MatchRule, SpikeRule
+from streams.alerting.rules import FrequencyRule, SpikeRule
 from streams.alerting.signals import CountedEvent
 from streams.alerting.silences import SilenceBook
 from tests.alert_factories import T0, make_event, rule_set
@@ -222,143 +220,3 @@ def test_counting_rules_pick_groups_and_units() -> None:
     copy = make_event("t-3", "t-1", duplicate_of="t-1")  # a near-duplicate in the story
     assert [c.rule for c in engine.on_event(member, None, NO_SILENCES, T0).counted] == ["pairs"]
     assert engine.on_event(copy, None, NO_SILENCES, T0).counted == []
-
-
-# -- digests ------------------------------------------------------------------------------
-
-
-def digest_rule() -> tuple[MatchRule, timedelta]:
-    rules = rule_set({"name": "daily", "kind": "match", "digest": "1h"})
-    [rule] = rules.match
-    interval = rules.digest_interval(rule)
-    assert interval is not None
-    return rule, interval
-
-
-def story_alert(article_id: str, at: datetime) -> Alert:
-    rules = rule_set({"name": "daily", "kind": "match", "digest": "1h"})
-    outcome = StoryAlerter(rules).on_event(make_event(article_id, at=at), None, NO_SILENCES, at)
-    [entry] = outcome.digest_entries
-    return entry.alert
-
-
-def test_digest_collects_a_period_and_sends_it_at_the_first_tick_after() -> None:
-    rule, interval = digest_rule()
-    ledger = DigestLedger()
-    for minute, article in ((5, "a"), (20, "b"), (50, "c")):
-        sent, ledger = add_to_digest(
-            ledger, rule, story_alert(article, T0 + timedelta(minutes=minute)), interval, T0
-        )
-        assert sent == []
-    sent, updated = due_digests(ledger, rule, interval, T0 + timedelta(minutes=59))
-    assert sent == [] and updated is None
-    sent, updated = due_digests(ledger, rule, interval, T0 + timedelta(minutes=61))
-    [digest] = sent
-    assert digest.kind is AlertKind.digest and digest.count == 3
-    assert [m.article_id for m in digest.members] == ["a", "b", "c"]
-    assert digest.window_start == T0 and digest.window_end == T0 + timedelta(hours=1)
-    assert updated is not None and updated.members == [] and updated.sent_until == digest.window_end
-
-    # a replayed entry after sending is recognised; a late one joins the next period
-    again, updated = add_to_digest(
-        updated, rule, story_alert("a", T0 + timedelta(minutes=5)), interval, T0
-    )
-    assert again == [] and updated.members == []
-    _, updated = add_to_digest(
-        updated, rule, story_alert("late", T0 + timedelta(minutes=58)), interval, T0
-    )
-    assert updated.period_start == T0 + timedelta(hours=1)
-
-
-def test_an_entry_for_a_later_period_sends_the_open_digest() -> None:
-    rule, interval = digest_rule()
-    _, ledger = add_to_digest(DigestLedger(), rule, story_alert("a", T0), interval, T0)
-    sent, ledger = add_to_digest(
-        ledger, rule, story_alert("b", T0 + timedelta(hours=2)), interval, T0
-    )
-    assert [d.count for d in sent] == [1]
-    assert ledger.period_start == T0 + timedelta(hours=2)
-    assert [m.article_ids for m in ledger.members] == [["b"]]
-    # the digest id depends only on rule and period
-    again, _ = add_to_digest(DigestLedger(), rule, story_alert("x", T0), interval, T0)
-    assert again == []
-
-
-# -- flatline ----------------------------------------------------------------------------
-
-
-def flatline_rule(**extra: object) -> tuple[FlatlineRule, timedelta, timedelta]:
-    rules = rule_set({"name": "quiet", "kind": "flatline", "silent_for": "2h", **extra})
-    [rule] = rules.flatline
-    return rule, rules.silent_for(rule), rules.realert(rule)
-
-
-def test_flatline_alerts_once_per_silence_then_every_realert() -> None:
-    rule, silent_for, realert = flatline_rule(target="pipeline", realert="6h")
-    last = T0
-    state: FlatlineState | None = None
-
-    def tick(at: datetime) -> Alert | None:
-        nonlocal state
-        outcome = evaluate_flatline(
-            rule,
-            "pipeline",
-            last,
-            state=state,
-            silences=NO_SILENCES,
-            silent_for=silent_for,
-            realert=realert,
-            now=at,
-        )
-        state = outcome.state or state
-        return outcome.alert
-
-    assert tick(T0 + timedelta(hours=1, minutes=59)) is None
-    first = tick(T0 + timedelta(hours=2))
-    assert first is not None and first.kind is AlertKind.flatline
-    assert first.silent_since == T0 and first.title.startswith("nothing from the pipeline")
-    assert tick(T0 + timedelta(hours=5)) is None
-    reminder = tick(T0 + timedelta(hours=8))
-    assert reminder is not None and reminder.sequence == 1
-    assert reminder.alert_id != first.alert_id
-    # activity ends the stretch; the next one is a new episode with sequence 0 again
-    last = T0 + timedelta(hours=9)
-    assert tick(T0 + timedelta(hours=10)) is None
-    episode = tick(T0 + timedelta(hours=11))
-    assert episode is not None and episode.sequence == 0 and episode.silent_since == last
-
-
-def test_flatline_targets() -> None:
-    rule, _, _ = flatline_rule(target="feed")
-    assert flatline_targets(rule, ["b", "a"]) == ["a", "b"]
-    listed, _, _ = flatline_rule(target="feed", feeds=["tass-en"])
-    assert flatline_targets(listed, ["a"]) == ["tass-en"]
-    pipeline, _, _ = flatline_rule(target="pipeline")
-    assert flatline_targets(pipeline, ["a"]) == ["pipeline"]
-
-
-def test_flatline_feed_default_limit_and_silence() -> None:
-    rules = rule_set({"name": "feeds", "kind": "flatline", "target": "feed"})
-    [rule] = rules.flatline
-    assert rules.silent_for(rule) == timedelta(hours=24)
-    book = SilenceBook(
-        [
-            Silence(
-                scope=SilenceScope.rule,
-                target="feeds",
-                until=T0 + timedelta(days=3),
-                created_at=T0,
-            )
-        ]
-    )
-    outcome = evaluate_flatline(
-        rule,
-        "tass-en",
-        T0,
-        state=None,
-        silences=book,
-        silent_for=rules.silent_for(rule),
-        realert=rules.realert(rule),
-        now=T0 + timedelta(days=2),
-    )
-    assert outcome.alert is None and outcome.suppressed is not None

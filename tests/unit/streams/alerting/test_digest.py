@@ -1,4 +1,5 @@
-"""A digest ledger must fit in one Kafka message, whatever a period brings.
+"""Digests (streams/alerting/digest.py): collecting a period and sending it, and a ledger that
+must fit in one Kafka message, whatever a period brings.
 
 Regression: the ledger kept up to 500 whole story alerts, evidence included (about 4 KB each,
 more for non-Latin titles once JSON-escaped). A burst of a few hundred counterspace stories
@@ -9,13 +10,14 @@ in one hour made the ``alert-global`` changelog message exceed 1 MB: the worker 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from schemas import Alert, Evidence
+from schemas import Alert, AlertKind, Evidence
 from streams.alerting.digest import DigestLedger, add_to_digest, due_digests
 from streams.alerting.engine import StoryAlerter
+from streams.alerting.rules import MatchRule
 from streams.alerting.silences import SilenceBook
 from tests.alert_factories import T0, make_event, rule_set
 
@@ -75,3 +77,65 @@ def test_a_small_period_is_kept_whole() -> None:
     assert ledger.overflow == 0 and len(ledger.members) == 3
     [digest], _ = due_digests(ledger, RULE, INTERVAL, T0 + timedelta(hours=2))
     assert digest.count == 3 and digest.title == "burst: 3 alert(s) on 3 story(ies)"
+
+
+# -- collecting and sending, with an injected clock ----------------------------------------
+
+NO_SILENCES = SilenceBook()
+
+
+def digest_rule() -> tuple[MatchRule, timedelta]:
+    rules = rule_set({"name": "daily", "kind": "match", "digest": "1h"})
+    [rule] = rules.match
+    interval = rules.digest_interval(rule)
+    assert interval is not None
+    return rule, interval
+
+
+def story_alert(article_id: str, at: datetime) -> Alert:
+    rules = rule_set({"name": "daily", "kind": "match", "digest": "1h"})
+    outcome = StoryAlerter(rules).on_event(make_event(article_id, at=at), None, NO_SILENCES, at)
+    [entry] = outcome.digest_entries
+    return entry.alert
+
+
+def test_digest_collects_a_period_and_sends_it_at_the_first_tick_after() -> None:
+    rule, interval = digest_rule()
+    ledger = DigestLedger()
+    for minute, article in ((5, "a"), (20, "b"), (50, "c")):
+        sent, ledger = add_to_digest(
+            ledger, rule, story_alert(article, T0 + timedelta(minutes=minute)), interval, T0
+        )
+        assert sent == []
+    sent, updated = due_digests(ledger, rule, interval, T0 + timedelta(minutes=59))
+    assert sent == [] and updated is None
+    sent, updated = due_digests(ledger, rule, interval, T0 + timedelta(minutes=61))
+    [digest] = sent
+    assert digest.kind is AlertKind.digest and digest.count == 3
+    assert [m.article_id for m in digest.members] == ["a", "b", "c"]
+    assert digest.window_start == T0 and digest.window_end == T0 + timedelta(hours=1)
+    assert updated is not None and updated.members == [] and updated.sent_until == digest.window_end
+
+    # a replayed entry after sending is recognised; a late one joins the next period
+    again, updated = add_to_digest(
+        updated, rule, story_alert("a", T0 + timedelta(minutes=5)), interval, T0
+    )
+    assert again == [] and updated.members == []
+    _, updated = add_to_digest(
+        updated, rule, story_alert("late", T0 + timedelta(minutes=58)), interval, T0
+    )
+    assert updated.period_start == T0 + timedelta(hours=1)
+
+
+def test_an_entry_for_a_later_period_sends_the_open_digest() -> None:
+    rule, interval = digest_rule()
+    _, ledger = add_to_digest(DigestLedger(), rule, story_alert("a", T0), interval, T0)
+    sent, ledger = add_to_digest(
+        ledger, rule, story_alert("b", T0 + timedelta(hours=2)), interval, T0
+    )
+    assert [d.count for d in sent] == [1]
+    assert ledger.period_start == T0 + timedelta(hours=2)
+    assert [m.article_ids for m in ledger.members] == [["b"]]
+    # the digest id depends only on rule and period
+    again, _ = add_to_digest(DigestLedger(), rule, story_alert("x", T0), interval, T0)
+    assert again == []

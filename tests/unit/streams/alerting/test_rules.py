@@ -9,7 +9,6 @@ import pytest
 
 from orbitwatch.core.settings import PROJECT_ROOT
 from schemas import Severity
-from streams.alerting.durations import format_duration, parse_duration
 from streams.alerting.rules import (
     FlatlineRule,
     FrequencyRule,
@@ -149,12 +148,3 @@ def test_conditions_on_an_event() -> None:
     assert matched == ["pair"]
     irrelevant_ru = make_event(relevant=False, language="ru")
     assert [r.name for r in rules.match if r.when.matches(irrelevant_ru)] == ["lang"]
-
-
-def test_durations() -> None:
-    assert parse_duration("1h30m") == timedelta(minutes=90)
-    assert parse_duration("7d") == timedelta(days=7)
-    assert format_duration(timedelta(minutes=90)) == "1h30m"
-    for bad in ("", "6", "six hours", "0s", "-1h"):
-        with pytest.raises(ValueError):
-            parse_duration(bad)

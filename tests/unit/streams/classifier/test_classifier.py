@@ -11,11 +11,6 @@ pytestmark = pytest.mark.unit
 
 
 @pytest.fixture(scope="module")
-def classifier() -> Classifier:
-    return Classifier()
-
-
-@pytest.fixture(scope="module")
 def rules() -> Classifier:
     """The hand-set rule decision: cases about what a cue or rule means are checked on it,
     since the learned model may weigh a single case differently from the rules."""

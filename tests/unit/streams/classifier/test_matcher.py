@@ -1,4 +1,5 @@
-"""Normalization and matching: scripts, inflection, offsets, disambiguation by longer matches."""
+"""Matching, through the classifier (streams/classifier/matcher.py): inflection, word boundaries,
+clitics, acronyms, disambiguation by longer matches, who counts as a party."""
 
 from __future__ import annotations
 
@@ -6,24 +7,8 @@ import pytest
 
 from schemas.classification import EventType, Severity
 from streams.classifier import Classifier
-from streams.classifier.normalize import normalize
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture(scope="module")
-def classifier() -> Classifier:
-    return Classifier()
-
-
-def test_traditional_chinese_is_folded_to_simplified() -> None:
-    assert normalize("衛星導航").text == normalize("卫星导航").text
-
-
-def test_offsets_survive_length_changes() -> None:
-    normalized = normalize("Straße ﬁ Roscosmos")
-    start = normalized.text.index("roscosmos")
-    assert normalized.original_span(start, start + 9) == (9, 18)
 
 
 @pytest.mark.parametrize(

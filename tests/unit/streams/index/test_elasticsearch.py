@@ -1,5 +1,5 @@
-"""Bulk batching, item classification, the retry loop, and the Elasticsearch bulk sink
-against a real local HTTP server that answers like an overloaded or failing cluster."""
+"""The Elasticsearch bulk sink (streams/index/elasticsearch.py) against a real local HTTP server
+that answers like an overloaded or failing cluster."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ import pytest
 from aiohttp import web
 from elasticsearch import AsyncElasticsearch
 
-from orbitwatch.core.errors import ConfigError
-from orbitwatch.core.retry import Backoff, RetryAbandoned, retry_forever
-from streams.index.bulk import IndexOperation, Outcome, chunks, item_outcome
+from orbitwatch.core.retry import Backoff
+from streams.index.bulk import IndexOperation
 from streams.index.elasticsearch import BulkSink
-from streams.index.errors import SinkBackpressure, SinkUnavailable
+from streams.index.errors import SinkUnavailable
 
 pytestmark = pytest.mark.unit
 
@@ -26,87 +25,7 @@ def _op(doc_id: str, size: int = 10) -> IndexOperation[str]:
     return IndexOperation("idx", doc_id, json.dumps({"pad": "x" * size}).encode(), doc_id)
 
 
-# -- chunking ---------------------------------------------------------------------------------
-
-
-def test_chunks_respect_the_count_bound() -> None:
-    ops = [_op(str(i)) for i in range(7)]
-    assert [len(c) for c in chunks(ops, max_docs=3, max_bytes=10**6)] == [3, 3, 1]
-
-
-def test_chunks_respect_the_byte_bound() -> None:
-    ops = [_op(str(i), size=100) for i in range(5)]
-    per_op = ops[0].size
-    sizes = [len(c) for c in chunks(ops, max_docs=100, max_bytes=per_op * 2 + 1)]
-    assert sizes == [2, 2, 1]
-    for chunk in chunks(ops, max_docs=100, max_bytes=per_op * 2 + 1):
-        assert sum(op.size for op in chunk) <= per_op * 2 + 1
-
-
-def test_an_operation_larger_than_the_byte_bound_goes_alone() -> None:
-    ops = [_op("small"), _op("huge", size=5000), _op("small2")]
-    assert [[o.doc_id for o in c] for c in chunks(ops, 10, 1000)] == [
-        ["small"],
-        ["huge"],
-        ["small2"],
-    ]
-
-
-def test_operation_size_counts_both_lines_and_newlines() -> None:
-    op = _op("a")
-    assert op.size == len(op.action_line) + len(op.source) + 2
-    assert json.loads(op.action_line) == {"index": {"_index": "idx", "_id": "a"}}
-
-
-# -- item outcomes ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("item", "outcome"),
-    [
-        ({"index": {"status": 201, "result": "created"}}, Outcome.acknowledged),
-        ({"index": {"status": 200, "result": "updated"}}, Outcome.acknowledged),
-        (
-            {"index": {"status": 429, "error": {"type": "es_rejected_execution_exception"}}},
-            Outcome.retry,
-        ),
-        (
-            {"index": {"status": 503, "error": {"type": "unavailable_shards_exception"}}},
-            Outcome.retry,
-        ),
-        ({"index": {"status": 403, "error": {"type": "cluster_block_exception"}}}, Outcome.retry),
-        (
-            {"index": {"status": 400, "error": {"type": "document_parsing_exception"}}},
-            Outcome.rejected,
-        ),
-        (
-            {"index": {"status": 400, "error": {"type": "mapper_parsing_exception"}}},
-            Outcome.rejected,
-        ),
-    ],
-)
-def test_item_outcome(item: dict[str, Any], outcome: Outcome) -> None:
-    assert item_outcome(item).outcome is outcome
-
-
-def test_rejection_reason_includes_the_cause() -> None:
-    result = item_outcome(
-        {
-            "index": {
-                "status": 400,
-                "error": {
-                    "type": "document_parsing_exception",
-                    "reason": "failed to parse field [x]",
-                    "caused_by": {"type": "illegal_argument_exception", "reason": "bad number"},
-                },
-            }
-        }
-    )
-    assert result.error_type == "document_parsing_exception"
-    assert "failed to parse field [x]" in result.reason and "bad number" in result.reason
-
-
-# -- retry loop -------------------------------------------------------------------------------
+# -- a sleep that records its delays ---------------------------------------------------------
 
 
 class RecordingSleep:
@@ -115,51 +34,6 @@ class RecordingSleep:
 
     async def __call__(self, delay: float) -> None:
         self.delays.append(delay)
-
-
-def test_backoff_grows_exponentially_is_capped_and_jittered() -> None:
-    top = Backoff(initial=1, maximum=8, jitter=lambda: 1.0)
-    assert [top.next_delay() for _ in range(6)] == [1, 2, 4, 8, 8, 8]
-    bottom = Backoff(initial=1, maximum=8, jitter=lambda: 0.0)
-    assert [bottom.next_delay() for _ in range(4)] == [0.5, 1, 2, 4]
-    top.reset()
-    assert top.next_delay() == 1
-
-
-async def test_retry_forever_retries_until_success_and_honours_retry_after() -> None:
-    failures: list[Exception] = [
-        SinkUnavailable("down", status=503),
-        SinkBackpressure("slow down", retry_after=7.0),
-        ConnectionResetError("reset"),  # not ours: retried too
-    ]
-
-    async def operation() -> str:
-        if failures:
-            raise failures.pop(0)
-        return "done"
-
-    sleep = RecordingSleep()
-    result = await retry_forever(
-        operation, Backoff(initial=1, maximum=4, jitter=lambda: 1.0), sleep=sleep
-    )
-    assert result == "done"
-    assert sleep.delays == [1, 7.0, 4]
-
-
-async def test_retry_forever_raises_what_is_not_retriable() -> None:
-    async def operation() -> None:
-        raise ConfigError("bad settings")
-
-    with pytest.raises(ConfigError):
-        await retry_forever(operation, Backoff(), sleep=RecordingSleep())
-
-
-async def test_retry_forever_gives_up_when_asked() -> None:
-    async def operation() -> None:
-        raise SinkUnavailable("down")
-
-    with pytest.raises(RetryAbandoned):
-        await retry_forever(operation, Backoff(), sleep=RecordingSleep(), give_up=lambda: True)
 
 
 # -- the sink against a local HTTP server -----------------------------------------------------

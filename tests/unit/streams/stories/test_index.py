@@ -1,4 +1,5 @@
-"""Story clustering on hand-written articles: near-duplicates, same event, different events."""
+"""Story clustering on hand-written articles: near-duplicates, same event, different events
+(streams/stories/index.py; one test of the signatures of streams/stories/minhash.py)."""
 
 from __future__ import annotations
 
