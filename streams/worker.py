@@ -3,7 +3,8 @@
 articles.raw --classify--> <app>-unclustered --stories--> events.classified
                   \\_______ not relevant: its own story ________/      |
 events.classified --index--> Elasticsearch (events, stories)         |
-events.classified --alerting--> alerts topic and alerts index  <-----'
+events.classified --alerting--> alerts  <---------------------------'
+alerts --index--> Elasticsearch (alerts)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from streams.app import create_app
 from streams.classifier.agent import ClassifyStage
 from streams.deadletter import DeadLetters
 from streams.index.agent import Indexer
+from streams.index.alerts import AlertIndexer
 from streams.lag_monitor import monitor_lag
 from streams.stories.agent import StoriesStage
 
@@ -31,6 +33,7 @@ class Stages:
     classify: ClassifyStage
     stories: StoriesStage
     index: Indexer
+    index_alerts: AlertIndexer
     alerting: Alerting
 
 
@@ -74,6 +77,7 @@ def build_worker_app(settings: Settings, **overrides: object) -> tuple[faust.App
         ),
         index=Indexer(app, settings),  # events.classified -> Elasticsearch (events, stories)
         alerting=Alerting(app, settings),  # events.classified -> rules -> alerts
+        index_alerts=AlertIndexer(app, settings),  # alerts -> Elasticsearch (alerts)
     )
     monitor_lag(app, settings)  # orbitwatch_consumer_lag gauge
     return app, stages

@@ -39,7 +39,6 @@ from streams.alerting.aggregates import AggregateState, Samples, evaluate_aggreg
 from streams.alerting.digest import DigestLedger, add_to_digest, due_digests
 from streams.alerting.engine import StoryAlerter, StoryAlertState
 from streams.alerting.flatline import PIPELINE, FlatlineState, evaluate_flatline, flatline_targets
-from streams.alerting.index import AlertIndexer
 from streams.alerting.rules import (
     FrequencyRule,
     MatchRule,
@@ -131,7 +130,6 @@ class Alerting:
         if self.rules.flatline or any(self.rules.digest_interval(r) for r in self.rules.match):
             app.timer(self.activity_every, name="alert-tick")(self._tick)
         app.task(self._follow_silences)
-        self.indexer = AlertIndexer(app, settings, self.alerts)
 
     # -- publishing -----------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ AT = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 class FakeSink:
-    def __init__(self, refuse: set[str] = frozenset(), fail: bool = False) -> None:
+    def __init__(self, refuse: frozenset[str] = frozenset(), fail: bool = False) -> None:
         self.added: list[IndexOperation[Any]] = []
         self.refuse = refuse
         self.fail = fail
@@ -59,9 +59,10 @@ def _agent(calls: list[str]) -> BatchSinkAgent[str]:
 
 async def test_a_batch_is_turned_into_operations_flushed_then_answered() -> None:
     calls: list[str] = []
-    sink = FakeSink(refuse={"b"})
+    sink = FakeSink(refuse=frozenset({"b"}))
     events = [SimpleNamespace(value=b"a"), SimpleNamespace(value=b"b")]
-    await _agent(calls).write(events, sink, client=None)  # type: ignore[arg-type]
+    write: Any = _agent(calls).write  # fakes stand in for the events, sink and client
+    await write(events, sink, client=None)
     assert [op.doc_id for op in sink.added] == ["a", "b"]
     assert calls == ["to_operations", "answered 2 ops, refused ['b']"]
 
@@ -69,11 +70,8 @@ async def test_a_batch_is_turned_into_operations_flushed_then_answered() -> None
 async def test_an_abandoned_flush_is_never_answered() -> None:
     calls: list[str] = []
     with pytest.raises(RetryAbandoned):
-        await _agent(calls).write(
-            [SimpleNamespace(value=b"a")],
-            FakeSink(fail=True),
-            client=None,  # type: ignore[arg-type]
-        )
+        write: Any = _agent(calls).write
+        await write([SimpleNamespace(value=b"a")], FakeSink(fail=True), client=None)
     assert calls == ["to_operations"]
 
 
