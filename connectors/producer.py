@@ -15,9 +15,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from orbitwatch.core.errors import OrbitwatchError
-from orbitwatch.core.kafka import TopicSpec, ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import TopicSpec, ensure_topics, kafka_client_options
 from orbitwatch.core.settings import Settings
 from schemas import Article, FeedHealth, FeedState
+from schemas.topics import CONNECTOR_TOPICS, topic_specs
 
 
 class DeliveryFailed(OrbitwatchError):
@@ -27,9 +28,8 @@ class DeliveryFailed(OrbitwatchError):
 
 
 def connector_topics(settings: Settings) -> list[TopicSpec]:
-    """The topics the connector writes, as the pipeline defines them."""
-    mine = {settings.topic_articles_raw, settings.topic_feed_state, settings.topic_feed_health}
-    return [spec for spec in pipeline_topics(settings) if spec.name in mine]
+    """The topics the connector writes, as the registry defines them."""
+    return topic_specs(settings, CONNECTOR_TOPICS)
 
 
 class KafkaSink:

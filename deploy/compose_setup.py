@@ -32,8 +32,9 @@ from typing import Any, TypeVar
 from elasticsearch import Elasticsearch
 
 from orbitwatch.core.elastic import make_client
-from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics
 from orbitwatch.core.settings import Settings, get_settings
+from schemas.topics import topic_specs
 
 SECRETS_DIR = Path("/run/secrets")
 KIBANA_SYSTEM_SECRET = "kibana_system_password"
@@ -130,7 +131,7 @@ def run_es_setup() -> None:
 
 
 def create_topics(settings: Settings) -> list[str]:
-    return asyncio.run(ensure_topics(settings, pipeline_topics(settings)))
+    return asyncio.run(ensure_topics(settings, topic_specs(settings)))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

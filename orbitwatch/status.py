@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from orbitwatch.core import lag
 from orbitwatch.core.elastic import make_client
 from orbitwatch.core.kafka import read_topic_latest
-from orbitwatch.core.lag import TopicStatus, topic_statuses
+from orbitwatch.core.lag import TopicStatus
 from orbitwatch.core.settings import Settings
 from orbitwatch.es_status import ClusterStatus, cluster_status
 from schemas import FeedHealth
 from schemas.alert import Alert
 from schemas.indices.names import IndexNames
+from schemas.topics import consumer_groups
 
 
 @dataclass
@@ -27,6 +29,11 @@ class Status:
     feeds: dict[str, FeedHealth] = field(default_factory=dict)
     feeds_error: str | None = None
     alerts: list[Alert] = field(default_factory=list)
+
+
+async def topic_statuses(settings: Settings) -> list[TopicStatus]:
+    """Every topic of the registry that exists, with the lag of our groups that read it."""
+    return await lag.topic_statuses(settings, consumer_groups(settings))
 
 
 def gather(settings: Settings, alerts: int = 5) -> Status:

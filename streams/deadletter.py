@@ -1,7 +1,8 @@
 """Dead-letter records: the original bytes plus why and where they failed, in headers.
 
 Headers rather than a wrapper message keep the payload byte-exact for replay, and let
-operators filter a DLQ by error type without parsing anything.
+operators filter a DLQ by error type without parsing anything. The header names and what
+they hold are defined once, in the topic registry (``schemas/topics.py``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from faust.types import EventT, TopicT
 
 from orbitwatch.core.errors import InvalidMessage
 from orbitwatch.core.retry import Backoff, retry_forever
+from schemas.topics import (
+    HEADER_ERROR_MESSAGE,
+    HEADER_ERROR_TYPE,
+    HEADER_SOURCE,
+    MAX_ERROR_MESSAGE_CHARS,
+)
 from streams import metrics
-
-HEADER_ERROR_TYPE = "orbitwatch.error.type"
-HEADER_ERROR_MESSAGE = "orbitwatch.error.message"
-HEADER_SOURCE = "orbitwatch.source"
-MAX_MESSAGE_CHARS = 2000
 
 
 def error_type(exc: BaseException) -> str:
@@ -31,7 +33,7 @@ def dead_letter_headers(event: EventT, exc: BaseException) -> list[tuple[str, by
     message = event.message
     return [
         (HEADER_ERROR_TYPE, error_type(exc).encode()),
-        (HEADER_ERROR_MESSAGE, str(exc)[:MAX_MESSAGE_CHARS].encode("utf-8", "replace")),
+        (HEADER_ERROR_MESSAGE, str(exc)[:MAX_ERROR_MESSAGE_CHARS].encode("utf-8", "replace")),
         (HEADER_SOURCE, f"{message.topic}/{message.partition}/{message.offset}".encode()),
     ]
 

@@ -12,6 +12,7 @@ import faust
 
 from orbitwatch.core.lag import topic_statuses
 from orbitwatch.core.settings import Settings
+from schemas.topics import consumer_groups
 from streams import metrics
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def monitor_lag(app: faust.App, settings: Settings, every: float = LAG_EVERY_S) 
     @app.timer(every, name="consumer-lag")
     async def publish_lag() -> None:
         try:
-            statuses = await topic_statuses(settings)
+            statuses = await topic_statuses(settings, consumer_groups(settings))
         except Exception as exc:  # lag is a nice-to-have: never let it hurt the worker
             log.warning("consumer lag unavailable: %s", exc)
             return

@@ -23,15 +23,15 @@ from typing import Any, cast
 
 import faust
 
-from orbitwatch.core.kafka import pipeline_topics
 from orbitwatch.core.settings import Settings
+from schemas.topics import topic_names
 
 log = logging.getLogger(__name__)
 
 
 def output_topics(app: faust.App, settings: Settings) -> set[str]:
-    """The pipeline's topics, the app's changelogs and every topic its agents read."""
-    names = {spec.name for spec in pipeline_topics(settings)}
+    """The registry's topics, the app's changelogs and every topic its agents read."""
+    names = set(topic_names(settings))
     names.update(app.tables.changelog_topics)
     for channel in app.topics:  # the conductor: every topic an agent subscribes to
         names.update(getattr(channel, "topics", ()))

@@ -20,9 +20,10 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from orbitwatch.core.elastic import make_client
-from orbitwatch.core.kafka import TopicSpec, ensure_topics, pipeline_topics
+from orbitwatch.core.kafka import TopicSpec, ensure_topics
 from orbitwatch.core.namespace import namespaced, wipe_namespace
 from orbitwatch.core.settings import Settings
+from schemas.topics import topic_specs
 
 
 def run_name(prefix: str = "bench") -> str:
@@ -52,7 +53,7 @@ async def bench_namespace(
     es = make_client(settings)
     try:
         extra = [TopicSpec(f"{name}.{t}", settings.topic_partitions) for t in extra_topics]
-        await ensure_topics(settings, [*pipeline_topics(settings), *extra])
+        await ensure_topics(settings, [*topic_specs(settings), *extra])
         yield BenchRun(name, work, settings, es)
     finally:
         await wipe_namespace(settings, name, es)

@@ -20,11 +20,12 @@ from connectors.producer import KafkaSink
 from connectors.runner import Connector, ConnectorOptions
 from connectors.state import restore_states
 from orbitwatch.core.elastic import make_client
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options
 from orbitwatch.core.namespace import namespaced, wipe_namespace
 from orbitwatch.core.settings import Settings
 from schemas import ClassifiedEvent
 from schemas.alert import Alert
+from schemas.topics import topic_specs
 from streams.worker import build_worker_app
 
 DEMO_NAMESPACE = "orbitwatch-demo"
@@ -58,7 +59,7 @@ async def run_demo(
         await wipe_namespace(settings, DEMO_NAMESPACE, client)
     finally:
         client.close()
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     app, _ = build_worker_app(settings)
     await app.start()
     try:

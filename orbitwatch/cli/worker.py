@@ -10,9 +10,10 @@ import faust
 from faust.tables.manager import TableManager
 
 from orbitwatch.core.health_server import HealthServer
-from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics
 from orbitwatch.core.logs import configure_logging
 from orbitwatch.core.settings import Settings, get_settings
+from schemas.topics import topic_specs
 
 
 class _Worker(faust.Worker):
@@ -53,6 +54,6 @@ def worker() -> None:
     settings = get_settings()
     # The worker's tables are partitioned like articles.raw, so the topic must exist with the
     # configured partition count before faust declares its changelogs.
-    asyncio.run(ensure_topics(settings, pipeline_topics(settings)))
+    asyncio.run(ensure_topics(settings, topic_specs(settings)))
     app, _ = build_worker_app(settings)
     _Worker(app, settings).execute_from_commandline()

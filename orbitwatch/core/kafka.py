@@ -55,12 +55,15 @@ def build_ssl_context(settings: Settings) -> ssl.SSLContext:
 
 
 # Room for any raw record plus what the pipeline adds to it; the worker's producer may send
-# requests this large (faust's producer_max_request_size).
+# requests this large (faust's producer_max_request_size). The topics that need it say so in
+# the topic registry (schemas/topics.py), which builds the TopicSpecs below.
 DOWNSTREAM_RECORD_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class TopicSpec:
+    """How to create one topic. The pipeline's come from the registry, schemas/topics.py."""
+
     name: str
     partitions: int
     compacted: bool = False
@@ -88,27 +91,6 @@ async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[
         return [spec.name for spec in missing]
     finally:
         await admin.close()
-
-
-def pipeline_topics(settings: Settings) -> list[TopicSpec]:
-    """Every topic the pipeline uses, with its partitioning and cleanup policy."""
-    p = settings.topic_partitions
-    # A raw record the broker accepted (up to about 1 MiB) must fit downstream too: as a
-    # classified event (article + classification) or as a dead letter (bytes + headers).
-    wide = DOWNSTREAM_RECORD_BYTES
-    return [
-        TopicSpec(settings.topic_articles_raw, p),
-        TopicSpec(settings.topic_articles_dlq, 1, max_record_bytes=wide),
-        TopicSpec(settings.topic_events_classified, p, max_record_bytes=wide),
-        TopicSpec(settings.topic_events_dlq, 1, max_record_bytes=wide),
-        TopicSpec(settings.topic_alerts, 1),
-        TopicSpec(settings.topic_alerts_dlq, 1),
-        TopicSpec(settings.topic_alert_silences, 1, compacted=True),
-        # One partition: verdicts are few, and export then reads them in recording order.
-        TopicSpec(settings.topic_feedback, 1, compacted=True),
-        TopicSpec(settings.topic_feed_state, 1, compacted=True),
-        TopicSpec(settings.topic_feed_health, 1),
-    ]
 
 
 T = TypeVar("T")

@@ -28,7 +28,6 @@ from orbitwatch.core.kafka import (
     TopicSpec,
     ensure_topics,
     kafka_client_options,
-    pipeline_topics,
     read_topic_latest,
 )
 from orbitwatch.core.settings import Settings
@@ -46,6 +45,7 @@ from schemas.documents import EventDocument
 from schemas.feedback import Verdict
 from schemas.indices.names import IndexNames
 from schemas.indices.setup import setup_indices
+from schemas.topics import FEEDBACK
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ READ_TIMEOUT_S = 60.0
 
 
 def feedback_topic(settings: Settings) -> TopicSpec:
-    """The topic's spec as the pipeline declares it (compacted), for creating it on demand."""
-    return next(s for s in pipeline_topics(settings) if s.name == settings.topic_feedback)
+    """The topic's spec as the registry declares it (compacted), for creating it on demand."""
+    return FEEDBACK.spec(settings)
 
 
 async def record_verdict(

@@ -23,21 +23,27 @@ from orbitwatch.core.kafka import kafka_client_options
 from orbitwatch.core.retry import Sleep
 from orbitwatch.core.settings import Settings
 from schemas import Alert
-from streams.deadletter import HEADER_ERROR_MESSAGE, HEADER_ERROR_TYPE, HEADER_SOURCE
+from schemas.topics import (
+    HEADER_ERROR_MESSAGE,
+    HEADER_ERROR_TYPE,
+    HEADER_SOURCE,
+    HEADER_WEBHOOK_ATTEMPTS,
+    HEADER_WEBHOOK_ENDPOINT,
+    HEADER_WEBHOOK_STATUS,
+    HEADER_WEBHOOK_URL,
+    MAX_ERROR_MESSAGE_CHARS,
+    NOTIFIER_GROUP,
+)
 from streams.notify.delivery import DeliveryResult, RetryPolicy, WebhookClient, deliver
 from streams.notify.endpoints import Endpoint, load_endpoints
 
 log = logging.getLogger(__name__)
 
-HEADER_ENDPOINT = "orbitwatch.webhook.endpoint"
-HEADER_URL = "orbitwatch.webhook.url"
-HEADER_ATTEMPTS = "orbitwatch.webhook.attempts"
-HEADER_STATUS = "orbitwatch.webhook.status"
 REMEMBERED_IDS = 10_000
 
 
 def notifier_group(settings: Settings) -> str:
-    return f"{settings.app_id}-notifier"
+    return NOTIFIER_GROUP.group_id(settings)
 
 
 class Notifier:
@@ -142,12 +148,12 @@ class Notifier:
             "giving up on %s after %d attempt(s): %s", result.endpoint.name, result.attempts, error
         )
         extra = [
-            (HEADER_ENDPOINT, result.endpoint.name.encode()),
-            (HEADER_URL, result.endpoint.url.encode()),
-            (HEADER_ATTEMPTS, str(result.attempts).encode()),
+            (HEADER_WEBHOOK_ENDPOINT, result.endpoint.name.encode()),
+            (HEADER_WEBHOOK_URL, result.endpoint.url.encode()),
+            (HEADER_WEBHOOK_ATTEMPTS, str(result.attempts).encode()),
         ]
         if error.status is not None:
-            extra.append((HEADER_STATUS, str(error.status).encode()))
+            extra.append((HEADER_WEBHOOK_STATUS, str(error.status).encode()))
         await self._dead_letter(producer, record, error.reason, str(error), extra)
 
     async def _dead_letter(
@@ -160,7 +166,7 @@ class Notifier:
     ) -> None:
         headers = [
             (HEADER_ERROR_TYPE, reason.encode()),
-            (HEADER_ERROR_MESSAGE, message[:2000].encode("utf-8", "replace")),
+            (HEADER_ERROR_MESSAGE, message[:MAX_ERROR_MESSAGE_CHARS].encode("utf-8", "replace")),
             (HEADER_SOURCE, f"{record.topic}/{record.partition}/{record.offset}".encode()),
             *extra,
         ]

@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 
 from orbitwatch.core.elastic import make_client
-from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics
 from orbitwatch.core.settings import Settings
 from schemas.indices.names import IndexNames
+from schemas.topics import topic_specs
 from tests.faults.articles import ArticleStream
 from tests.faults.conftest import Figures
 from tests.faults.private_infra import PrivateInfra
@@ -35,7 +36,7 @@ async def test_elasticsearch_outage_loses_nothing_and_the_worker_stays_up(
 ) -> None:
     settings = fault_settings
     names = IndexNames(settings.index_prefix)
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     articles = list(ArticleStream(settings.index_prefix, ARTICLES))
     es = make_client(settings, max_retries=0)
     progress = Progress()

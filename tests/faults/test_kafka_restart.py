@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 
 from orbitwatch.core.elastic import make_client
-from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics
 from orbitwatch.core.settings import Settings
 from schemas.indices.names import IndexNames
+from schemas.topics import topic_specs
 from tests.faults.conftest import Figures
 from tests.faults.private_infra import PrivateInfra
 from tests.faults.processes import WORKER_TUNING, Process, orbitwatch_env
@@ -34,7 +35,7 @@ async def test_kafka_restart_connector_and_worker_recover_by_themselves(
 ) -> None:
     settings = fault_settings
     names = IndexNames(settings.index_prefix)
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     es = make_client(settings, max_retries=0)
 
     def indexed() -> int:

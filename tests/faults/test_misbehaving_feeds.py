@@ -27,11 +27,11 @@ from connectors.fetch import FetchLimits
 from orbitwatch.core.kafka import (
     ensure_topics,
     kafka_client_options,
-    pipeline_topics,
     topic_partitions,
 )
 from orbitwatch.core.settings import Settings
 from schemas import Article, FeedHealth
+from schemas.topics import topic_specs
 from tests.faults.conftest import Figures
 from tests.faults.feed_servers import MisbehavingFeeds, rss_document
 from tests.faults.processes import Process, orbitwatch_env
@@ -292,7 +292,7 @@ async def test_misbehaving_feeds_do_not_hold_up_healthy_ones(
     isolated_settings: Settings, tmp_path: Path, figures: Figures
 ) -> None:
     settings = isolated_settings
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     observed = Observed()
     tail = asyncio.create_task(_tail(settings, observed))
     try:

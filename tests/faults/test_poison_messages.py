@@ -29,13 +29,13 @@ from elasticsearch import Elasticsearch
 from orbitwatch.core.kafka import (
     ensure_topics,
     kafka_client_options,
-    pipeline_topics,
     topic_partitions,
 )
 from orbitwatch.core.settings import Settings
 from schemas import Article
 from schemas.base import Message
 from schemas.indices.names import IndexNames
+from schemas.topics import topic_specs
 from streams.deadletter import HEADER_ERROR_MESSAGE, HEADER_ERROR_TYPE, HEADER_SOURCE
 from tests.faults.conftest import Figures
 from tests.faults.processes import Process, orbitwatch_env
@@ -302,7 +302,7 @@ def test_poison_is_dead_lettered_and_valid_articles_indexed_once(
     poison = {r.key: r for r in records if r.category is not None}
     valid_ids = {r.key.decode() for r in records if r.category is None}
     alias = IndexNames(settings.index_prefix).events_alias
-    asyncio.run(ensure_topics(settings, pipeline_topics(settings)))
+    asyncio.run(ensure_topics(settings, topic_specs(settings)))
 
     port = _free_port()
     worker = Process(

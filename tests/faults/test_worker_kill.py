@@ -17,9 +17,10 @@ from pathlib import Path
 from elasticsearch import Elasticsearch
 
 from orbitwatch.core.elastic import make_client
-from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics
 from orbitwatch.core.settings import Settings
 from schemas.indices.names import IndexNames
+from schemas.topics import topic_specs
 from tests.faults.articles import ArticleStream
 from tests.faults.conftest import Figures
 from tests.faults.processes import (
@@ -52,7 +53,7 @@ async def test_worker_killed_mid_stream_loses_and_repeats_nothing(
 ) -> None:
     settings = fault_settings
     names = IndexNames(settings.index_prefix)
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     articles = list(ArticleStream(settings.index_prefix, ARTICLES))
     es = make_client(settings)
     progress = Progress()

@@ -11,14 +11,19 @@ from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from pydantic import SecretStr
 
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options
 from orbitwatch.core.settings import Settings
 from schemas import Alert
+from schemas.topics import (
+    HEADER_ERROR_TYPE,
+    HEADER_WEBHOOK_ATTEMPTS,
+    HEADER_WEBHOOK_ENDPOINT,
+    topic_specs,
+)
 from streams.alerting.engine import StoryAlerter
 from streams.alerting.silences import SilenceBook
-from streams.deadletter import HEADER_ERROR_TYPE
 from streams.notify.endpoints import Endpoint
-from streams.notify.notifier import HEADER_ATTEMPTS, HEADER_ENDPOINT, Notifier
+from streams.notify.notifier import Notifier
 from streams.notify.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify_signature
 from tests.alert_factories import T0, make_event, rule_set
 from tests.kafka_io import drain
@@ -77,7 +82,7 @@ async def test_notifier_signs_delivers_commits_and_dead_letters(
             "webhook_backoff_max": timedelta(milliseconds=100),
         }
     )
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     endpoints = [
         Endpoint(name="good", url=f"{base}/good"),
         Endpoint(name="broken", url=f"{base}/broken"),
@@ -115,10 +120,10 @@ async def test_notifier_signs_delivers_commits_and_dead_letters(
         "invalid_json",
     ]
     delivery_failures = [
-        (r, h) for r, h in zip(dead, dead_headers, strict=True) if HEADER_ENDPOINT in h
+        (r, h) for r, h in zip(dead, dead_headers, strict=True) if HEADER_WEBHOOK_ENDPOINT in h
     ]
-    assert {h[HEADER_ENDPOINT] for _, h in delivery_failures} == {b"broken"}
-    assert {h[HEADER_ATTEMPTS] for _, h in delivery_failures} == {b"3"}
+    assert {h[HEADER_WEBHOOK_ENDPOINT] for _, h in delivery_failures} == {b"broken"}
+    assert {h[HEADER_WEBHOOK_ATTEMPTS] for _, h in delivery_failures} == {b"3"}
     assert sorted(r.value for r, _ in delivery_failures) == sorted(a.to_bytes() for a in sent)
 
     # offsets were committed: a new run of the same group delivers nothing again

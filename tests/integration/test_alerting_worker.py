@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from elasticsearch import Elasticsearch
 
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options
 from orbitwatch.core.settings import Settings
 from schemas import (
     Alert,
@@ -27,6 +27,7 @@ from schemas import (
     utc_now,
 )
 from schemas.indices.names import IndexNames
+from schemas.topics import topic_specs
 from streams.alerting.silences import publish_silence
 from streams.worker import build_worker_app
 from tests.kafka_io import drain
@@ -89,7 +90,7 @@ async def test_one_alert_per_story_and_rule_escalation_restart_and_index(
     isolated_settings: Settings, es_client: Elasticsearch
 ) -> None:
     settings = isolated_settings
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     app, _ = build_worker_app(settings)
     await app.start()
     try:
@@ -137,7 +138,7 @@ async def test_one_alert_per_story_and_rule_escalation_restart_and_index(
 
 async def test_a_silenced_story_does_not_alert(isolated_settings: Settings) -> None:
     settings = isolated_settings
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     now = utc_now()
     await publish_silence(
         settings,
@@ -194,7 +195,7 @@ async def test_windowed_counts_digests_and_flatline(
     settings = isolated_settings.model_copy(
         update={"alert_rules_file": rules_file, "alert_tick_interval": timedelta(seconds=1)}
     )
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     app, _ = build_worker_app(settings)
     await app.start()
     try:

@@ -21,11 +21,12 @@ from connectors.demo.server import DemoFeedServer
 from connectors.producer import KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
 from connectors.state import FeedStateStore, restore_states
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options
 from orbitwatch.core.settings import Settings
 from orbitwatch.query import EventQuery
 from schemas import Alert
 from schemas.indices.names import IndexNames
+from schemas.topics import topic_specs
 from streams.worker import build_worker_app
 
 pytestmark = pytest.mark.integration
@@ -38,6 +39,7 @@ ROUTINE_LAUNCH_URLS = (  # routine commercial launches: never alert-worthy
     "orbital-herald.example/2025/03/starlink-batch",
     "tiangong-daily.example/2025/03/commercial-launch",
 )
+
 HIGH_SEVERITY_RULE = "high-severity"  # deploy/rules.yaml: every high-severity event
 
 
@@ -142,7 +144,7 @@ async def test_demo_feeds_to_elasticsearch_and_alerts_and_restart(
 ) -> None:
     settings = isolated_settings
     names = IndexNames(settings.index_prefix)
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
 
     async with AlertCollector(settings) as collector, DemoFeedServer(port=0) as server:
         app, _ = build_worker_app(settings)

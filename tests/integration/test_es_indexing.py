@@ -14,11 +14,12 @@ from elasticsearch import Elasticsearch
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app as cli
-from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics
 from orbitwatch.core.settings import Settings, get_settings
 from schemas import Article, Classification, ClassifiedEvent, EventType, Relation, Severity
 from schemas.documents import StoryDocument
 from schemas.indices.names import IndexNames
+from schemas.topics import topic_specs
 from streams.deadletter import HEADER_ERROR_TYPE
 from streams.index.agent import HEADER_ES_STATUS
 from streams.worker import build_worker_app
@@ -76,6 +77,7 @@ LUNAR = _event(
     ["CN", "RU"],
     [EventType.lunar, EventType.nuclear],
 )
+
 LUNAR_2 = _event(
     "lunar-2",
     "lunar-1",
@@ -135,7 +137,7 @@ async def test_worker_indexes_events_and_stories_and_replays_change_nothing(
 ) -> None:
     settings = isolated_settings
     names = IndexNames(settings.index_prefix)
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     app, _ = build_worker_app(settings)
     await app.start()
     try:
@@ -228,7 +230,7 @@ async def test_refused_documents_and_bad_payloads_go_to_the_dead_letter_topic(
         "clash-1", "story-x", "Launch report", MARCH_2025, ["US"], [], duplicate_of="launch-0"
     )
     fine = _event("fine-1", "story-y", "Another launch report", MARCH_2025, ["US"], [])
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     app, _ = build_worker_app(settings)
     await app.start()
     try:

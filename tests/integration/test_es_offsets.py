@@ -17,9 +17,10 @@ import pytest
 from aiohttp import web
 from elasticsearch import Elasticsearch
 
-from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics
 from orbitwatch.core.settings import Settings
 from schemas.indices.names import IndexNames
+from schemas.topics import topic_specs
 from streams.worker import build_worker_app
 from tests.integration.test_es_indexing import ASAT, LUNAR, _count, _produce, _record, _wait_for
 from tests.kafka_io import committed_offsets
@@ -103,7 +104,7 @@ async def test_nothing_is_committed_while_elasticsearch_refuses(
     """The worker keeps retrying, stops promptly when asked, and commits nothing."""
     flaky, proxy_url = proxy
     settings = _flaky_settings(isolated_settings, proxy_url)
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     app, _ = build_worker_app(settings)
     await app.start()
     try:
@@ -129,7 +130,7 @@ async def test_a_restarted_worker_indexes_what_was_not_committed(
     flaky, proxy_url = proxy
     settings = _flaky_settings(isolated_settings, proxy_url)
     names = IndexNames(settings.index_prefix)
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     first, _ = build_worker_app(settings)
     await first.start()
     try:

@@ -18,7 +18,7 @@ from elasticsearch import Elasticsearch
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app as cli
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options
 from orbitwatch.core.namespace import topic_fields
 from orbitwatch.core.settings import Settings, get_settings
 from orbitwatch.feedback.errors import FeedbackUnavailable, UnknownTarget
@@ -39,6 +39,7 @@ from schemas.documents import EventDocument
 from schemas.feedback import Verdict
 from schemas.indices.names import IndexNames
 from schemas.indices.setup import setup_indices
+from schemas.topics import topic_specs
 from streams.classifier.eval import load_labeled
 from streams.worker import build_worker_app
 from tests.kafka_io import drain, produce
@@ -105,7 +106,7 @@ def _count(es: Elasticsearch, index: str) -> int:
 async def _index_through_the_worker(settings: Settings, es: Elasticsearch) -> Alert:
     """Both events indexed and the lunar one alerted on by the worker; its story alert."""
     names = IndexNames(settings.index_prefix)
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     app, _ = build_worker_app(settings)
     await app.start()
     try:

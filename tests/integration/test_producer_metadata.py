@@ -13,8 +13,9 @@ import uuid
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options
 from orbitwatch.core.settings import Settings
+from schemas.topics import topic_specs
 from streams.worker import build_worker_app
 from tests.integration.test_worker_pipeline import LAUNCH
 from tests.kafka_io import drain, produce
@@ -35,7 +36,7 @@ async def test_topics_not_yet_written_stay_in_the_producers_metadata(
     isolated_settings: Settings,
 ) -> None:
     settings = isolated_settings
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     app, _ = build_worker_app(settings)
     await app.start()
     try:

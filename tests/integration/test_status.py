@@ -9,16 +9,17 @@ from aiokafka import AIOKafkaProducer
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options
 from orbitwatch.core.namespace import topic_fields
 from orbitwatch.core.settings import Settings, get_settings
 from orbitwatch.status import gather
+from schemas.topics import topic_specs
 
 pytestmark = pytest.mark.integration
 
 
 async def _produce_three(settings: Settings) -> None:
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     producer = AIOKafkaProducer(**kafka_client_options(settings))
     await producer.start()
     try:

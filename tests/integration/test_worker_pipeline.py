@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics
 from orbitwatch.core.settings import Settings
 from schemas import Article, ClassifiedEvent
+from schemas.topics import topic_specs
 from streams.deadletter import HEADER_ERROR_TYPE
 from streams.worker import build_worker_app
 from tests.kafka_io import drain, produce
@@ -61,7 +62,7 @@ LAUNCH_COPY = _article(
 
 async def test_worker_dedupes_clusters_and_dead_letters(isolated_settings: Settings) -> None:
     settings = isolated_settings
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     app, _ = build_worker_app(settings)
     await app.start()
     try:
@@ -121,7 +122,7 @@ async def test_restarted_worker_recovers_its_tables(isolated_settings: Settings)
     """Regression: list-valued table entries could not be restored from the changelog, and
     faust retried recovery forever. A second worker must see what the first one stored."""
     settings = isolated_settings
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     first_app, _ = build_worker_app(settings)
     await first_app.start()
     try:

@@ -19,10 +19,11 @@ import aiohttp
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options
 from orbitwatch.core.namespace import topic_fields
 from orbitwatch.core.settings import Settings
 from schemas import Article
+from schemas.topics import topic_specs
 
 pytestmark = pytest.mark.integration
 
@@ -84,7 +85,7 @@ def _environment(settings: Settings, port: int) -> dict[str, str]:
 
 
 async def _produce(settings: Settings) -> None:
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     producer = AIOKafkaProducer(**kafka_client_options(settings))
     await producer.start()
     try:

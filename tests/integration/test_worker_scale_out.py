@@ -21,10 +21,11 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from elasticsearch import Elasticsearch
 
-from orbitwatch.core.kafka import ensure_topics, kafka_client_options, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options
 from orbitwatch.core.settings import Settings
 from schemas import Article
 from schemas.indices.names import IndexNames
+from schemas.topics import topic_specs
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +70,7 @@ def _articles() -> list[Article]:
 
 
 async def _produce(settings: Settings, articles: list[Article]) -> None:
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     producer = AIOKafkaProducer(
         **kafka_client_options(settings), acks="all", linger_ms=20, max_batch_size=512 * 1024
     )

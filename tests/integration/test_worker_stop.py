@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
-from orbitwatch.core.kafka import ensure_topics, pipeline_topics
+from orbitwatch.core.kafka import ensure_topics
 from orbitwatch.core.settings import Settings
 from schemas import utc_now
 from schemas.indices.names import IndexNames
+from schemas.topics import topic_specs
 from tests.alert_factories import make_event
 from tests.faults.processes import Process, orbitwatch_env
 from tests.kafka_io import drain, produce
@@ -45,7 +46,7 @@ async def test_sigterm_does_not_wait_for_events_held_by_a_batch(
     isolated_settings: Settings, es_client: Elasticsearch, tmp_path: Path
 ) -> None:
     settings = isolated_settings
-    await ensure_topics(settings, pipeline_topics(settings))
+    await ensure_topics(settings, topic_specs(settings))
     events = [make_event(f"held-{n}", at=utc_now()) for n in range(3)]
     holding = Process("worker", ["worker"], orbitwatch_env(settings, HOLDING), tmp_path / "a")
     holding.start()

@@ -20,21 +20,17 @@ import yaml
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app
-from orbitwatch.core.kafka import TopicSpec, pipeline_topics
 from orbitwatch.core.settings import PROJECT_ROOT, Settings
 from schemas import Article, utc_now
 from schemas.asyncapi import (
     ASYNCAPI_PATH,
-    CHANNELS,
-    DLQ_HEADERS,
     ROLES,
-    WEBHOOK_HEADERS,
-    UndescribedTopic,
     build_document,
     is_current,
     render,
     write,
 )
+from schemas.topics import DEAD_LETTER_HEADERS, TOPICS, Topic, topic_specs
 
 pytestmark = pytest.mark.unit
 
@@ -76,7 +72,7 @@ def test_committed_document_matches_the_models_and_topics() -> None:
 def test_every_pipeline_topic_is_a_channel_with_its_partitioning() -> None:
     doc = committed()
     by_address = {ch["address"]: ch for ch in doc["channels"].values()}
-    specs = pipeline_topics(Settings.model_construct())
+    specs = topic_specs(Settings.model_construct())
     assert sorted(by_address) == sorted(spec.name for spec in specs)
     for spec in specs:
         kafka = by_address[spec.name]["bindings"]["kafka"]
@@ -119,33 +115,14 @@ def test_every_ref_resolves_inside_the_document() -> None:
 
 
 def test_dead_letter_topics_carry_the_error_headers() -> None:
-    from streams import deadletter
-    from streams.notify import notifier
-
-    assert set(DLQ_HEADERS) == {
-        deadletter.HEADER_ERROR_TYPE,
-        deadletter.HEADER_ERROR_MESSAGE,
-        deadletter.HEADER_SOURCE,
-    }
-    assert set(WEBHOOK_HEADERS) == {
-        notifier.HEADER_ENDPOINT,
-        notifier.HEADER_URL,
-        notifier.HEADER_ATTEMPTS,
-        notifier.HEADER_STATUS,
-    }
     doc = committed()
-    dlq = [c for c in CHANNELS if c.dead_letter]
-    assert {c.setting for c in dlq} == {
-        "topic_articles_dlq",
-        "topic_events_dlq",
-        "topic_alerts_dlq",
-    }
-    for channel in CHANNELS:
-        message = doc["components"]["messages"][channel.message_name]
-        if channel.dead_letter:
+    required = {header.name for header in DEAD_LETTER_HEADERS}
+    for topic in TOPICS:
+        message = doc["components"]["messages"][topic.message_name]
+        if topic.dead_letter:
             headers = resolve(doc, message["headers"]["$ref"])
-            assert set(headers["required"]) >= set(DLQ_HEADERS)
-            assert set(headers["properties"]) == set(DLQ_HEADERS) | set(channel.extra_headers)
+            assert set(headers["required"]) >= required
+            assert set(headers["properties"]) == {header.name for header in topic.headers}
         else:
             assert "headers" not in message
 
@@ -162,18 +139,29 @@ def test_a_real_article_validates_against_its_payload_schema() -> None:
 
 
 def test_every_role_is_explained() -> None:
-    for channel in CHANNELS:
-        for role in channel.senders + channel.receivers:
-            assert role in ROLES, f"{channel.setting}: unknown role {role!r}"
+    for topic in TOPICS:
+        for role in topic.senders + topic.receivers:
+            assert role in ROLES, f"{topic.setting}: unknown role {role!r}"
 
 
-def test_an_undescribed_topic_fails_generation(monkeypatch: pytest.MonkeyPatch) -> None:
-    def with_a_new_topic(settings: Settings) -> list[TopicSpec]:
-        return [*pipeline_topics(settings), TopicSpec("alerts.escalations", 1)]
-
-    monkeypatch.setattr("schemas.asyncapi.pipeline_topics", with_a_new_topic)
-    with pytest.raises(UndescribedTopic, match=r"alerts\.escalations"):
-        build_document()
+def test_a_topic_added_to_the_registry_becomes_a_channel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    escalations = Topic(
+        setting="topic_alerts",  # any name setting: the registry entry is what counts
+        key="Alert id (UTF-8)",
+        model=Article,
+        channel_id="alertEscalations",
+        message_name="escalation",
+        summary="Escalated alerts.",
+        senders=("alerting",),
+    )
+    monkeypatch.setattr("schemas.asyncapi.TOPICS", (*TOPICS, escalations))
+    doc = build_document()
+    assert doc["channels"]["alertEscalations"]["messages"] == {
+        "escalation": {"$ref": "#/components/messages/escalation"}
+    }
+    assert "alertingSendAlertEscalations" in doc["operations"]
 
 
 def test_renamed_topics_are_followed() -> None:
