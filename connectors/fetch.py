@@ -12,9 +12,7 @@ import asyncio
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import aiohttp
 
@@ -32,10 +30,12 @@ from connectors.errors import (
 from orbitwatch.core import __version__
 from orbitwatch.core.addresses import (
     ForbiddenResolution,
+    NonPublicUrl,
+    NotHttpUrl,
     PublicOnlyResolver,
-    is_public_address,
-    literal_ip,
+    check_http_url,
 )
+from orbitwatch.core.http import parse_retry_after
 
 PROJECT_URL = "https://github.com/orbitwatch/orbitwatch"
 USER_AGENT = f"orbitwatch/{__version__} (+{PROJECT_URL}; RSS/Atom monitor)"
@@ -46,8 +46,6 @@ _ACCEPT = (
 )
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
-# Longest Retry-After we take literally; a server asking for a week is more likely wrong.
-_MAX_RETRY_AFTER = 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -101,31 +99,13 @@ class FetchResult:
         return None
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), _MAX_RETRY_AFTER)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    delta = (when - (now or datetime.now(UTC))).total_seconds()
-    return min(max(delta, 0.0), _MAX_RETRY_AFTER)
-
-
 def _check_url(url: str, allow_private: bool) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidFeedUrl(f"not an absolute http(s) URL: {url!r}")
-    ip = literal_ip(parts.hostname)
-    # IP literals never reach the resolver, so they are checked here.
-    if ip is not None and not allow_private and not is_public_address(ip):
-        raise ForbiddenAddress(f"{url} points at non-public address {ip}")
+    try:
+        check_http_url(url, allow_private)
+    except NonPublicUrl as exc:
+        raise ForbiddenAddress(str(exc)) from exc
+    except NotHttpUrl as exc:
+        raise InvalidFeedUrl(str(exc)) from exc
 
 
 class Fetcher:

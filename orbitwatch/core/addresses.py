@@ -1,16 +1,19 @@
-"""Which network addresses a feed may live on.
+"""Which network addresses a feed or a webhook may live on.
 
 Feed URLs come from configuration and from redirects chosen by remote servers, so a feed
 (or a hostile redirect) could point the connector at the machine itself or the internal
-network. Unless a feed is marked ``allow_private``, only globally routable addresses are
-allowed. The check runs on the *resolved* addresses, inside the HTTP client's resolver, so
-the address that is checked is the address that is connected to (no DNS-rebinding gap).
+network; webhook URLs likewise. Unless a feed is marked ``allow_private`` (or webhooks are
+allowed private addresses), only globally routable addresses are allowed. Host names are
+checked on the *resolved* addresses, inside the HTTP client's resolver, so the address that
+is checked is the address that is connected to (no DNS-rebinding gap); IP literals never
+reach the resolver and are checked on the URL (:func:`check_http_url`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
@@ -34,6 +37,34 @@ def literal_ip(host: str) -> str | None:
         return str(ipaddress.ip_address(host.strip("[]").split("%", 1)[0]))
     except ValueError:
         return None
+
+
+class UnsafeUrl(ValueError):
+    """A URL the project must not connect to; callers re-raise it as their own error."""
+
+
+class NotHttpUrl(UnsafeUrl):
+    """Not an absolute http(s) URL."""
+
+
+class NonPublicUrl(UnsafeUrl):
+    """The URL's host is an IP literal of a non-public address."""
+
+    def __init__(self, url: str, address: str) -> None:
+        super().__init__(f"{url!r} points at the non-public address {address}")
+        self.address = address
+
+
+def check_http_url(url: str, allow_private: bool) -> None:
+    """Raise :class:`NotHttpUrl` or :class:`NonPublicUrl` for a URL the project must not
+    connect to. Only IP literals are checked for the address: they never reach the resolver,
+    host names are checked there (:class:`PublicOnlyResolver`)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NotHttpUrl(f"{url!r} must be http(s)://host/...")
+    address = literal_ip(parts.hostname)
+    if address is not None and not allow_private and not is_public_address(address):
+        raise NonPublicUrl(url, address)
 
 
 class ForbiddenResolution(OSError):

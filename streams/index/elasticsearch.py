@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeVar
 from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch
 
+from orbitwatch.core.http import parse_retry_after
 from orbitwatch.core.retry import Backoff, OnRetry, Sleep, retry_forever
 from streams.index.bulk import IndexOperation, Outcome, bulk_body, chunks, item_outcome
 from streams.index.errors import SinkBackpressure, SinkError, SinkUnavailable
@@ -43,19 +44,12 @@ class Rejection(Generic[T]):
     reason: str
 
 
-def _retry_after(headers: Any) -> float | None:
-    value = headers.get("retry-after") if headers is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:  # an HTTP date: rare from Elasticsearch; the backoff decides then
-        return None
-
-
 def request_failure(exc: Exception) -> SinkError:
     """Translate a failed ``_bulk`` request into a typed, retriable sink error."""
     if isinstance(exc, ApiError):
         status = exc.meta.status
-        retry_after = _retry_after(exc.meta.headers)
+        headers = exc.meta.headers
+        retry_after = parse_retry_after(headers.get("retry-after") if headers is not None else None)
         if status == 429:
             return SinkBackpressure(f"Elasticsearch is overloaded (HTTP 429): {exc}", retry_after)
         return SinkUnavailable(

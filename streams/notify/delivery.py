@@ -10,14 +10,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 
 import aiohttp
 
 from orbitwatch.core import __version__
 from orbitwatch.core.addresses import ForbiddenResolution, PublicOnlyResolver
 from orbitwatch.core.errors import OrbitwatchError
+from orbitwatch.core.http import parse_retry_after
 from orbitwatch.core.retry import Backoff, Sleep
 from schemas import Alert
 from streams.notify.endpoints import Endpoint
@@ -46,23 +45,6 @@ class DeliveryError(OrbitwatchError):
         self.retriable = retriable
         self.status = status
         self.retry_after = retry_after
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from orbitwatch.core.addresses import is_public_address, literal_ip
+from orbitwatch.core.addresses import NonPublicUrl, NotHttpUrl, check_http_url
 from orbitwatch.core.errors import ConfigError
 from orbitwatch.core.settings import Settings
 from schemas import Alert, Severity
@@ -47,15 +47,14 @@ class _EndpointFile(BaseModel):
 
 
 def check_url(url: str, allow_private: bool) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"webhook URL {url!r} must be http(s)://host/...")
-    address = literal_ip(parts.hostname)
-    if address is not None and not allow_private and not is_public_address(address):
+    try:
+        check_http_url(url, allow_private)
+    except NonPublicUrl as exc:
         raise ConfigError(
-            f"webhook URL {url!r} points at the non-public address {address}; "
-            "set ORBITWATCH_WEBHOOK_ALLOW_PRIVATE=true to allow it"
-        )
+            f"webhook URL {exc}; set ORBITWATCH_WEBHOOK_ALLOW_PRIVATE=true to allow it"
+        ) from exc
+    except NotHttpUrl as exc:
+        raise ConfigError(f"webhook URL {exc}") from exc
 
 
 def load_endpoints(settings: Settings) -> list[Endpoint]:

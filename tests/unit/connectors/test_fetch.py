@@ -22,7 +22,7 @@ from connectors.errors import (
     TooLarge,
     TooManyRedirects,
 )
-from connectors.fetch import USER_AGENT, Fetcher, FetchLimits, Validators, parse_retry_after
+from connectors.fetch import USER_AGENT, Fetcher, FetchLimits, Validators
 
 pytestmark = pytest.mark.unit
 
@@ -260,14 +260,6 @@ async def test_retry_after_http_date(server: Server, fetcher: Fetcher) -> None:
     with pytest.raises(HttpStatusError) as info:
         await fetcher.fetch(server.url("/retry-date"), allow_private=True)
     assert info.value.retry_after is not None and 500 < info.value.retry_after <= 600
-
-
-def test_parse_retry_after_edge_cases() -> None:
-    now = datetime(2025, 1, 1, tzinfo=UTC)
-    assert parse_retry_after(None) is None
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after("Wed, 01 Jan 2020 00:00:00 GMT", now) == 0.0  # in the past
-    assert parse_retry_after("99999999") == 24 * 3600  # absurd values are capped
 
 
 async def test_empty_body(server: Server, fetcher: Fetcher) -> None:

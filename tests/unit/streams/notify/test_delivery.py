@@ -12,7 +12,7 @@ from aiohttp import web
 from schemas import Alert, Severity
 from streams.alerting.engine import StoryAlerter
 from streams.alerting.silences import SilenceBook
-from streams.notify.delivery import RetryPolicy, WebhookClient, deliver, parse_retry_after
+from streams.notify.delivery import RetryPolicy, WebhookClient, deliver
 from streams.notify.endpoints import Endpoint
 from streams.notify.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify_signature
 from tests.alert_factories import T0, make_event, rule_set
@@ -28,13 +28,6 @@ def an_alert(severity: Severity = Severity.high) -> Alert:
         StoryAlerter(rules).on_event(make_event(severity=severity), None, SilenceBook(), T0).alerts
     )
     return alert
-
-
-def test_retry_after_forms() -> None:
-    assert parse_retry_after("3") == 3.0
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after(None) is None
 
 
 # -- deliveries against a real server -----------------------------------------------------
