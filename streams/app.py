@@ -11,6 +11,7 @@ from faust.transport.consumer import Consumer
 
 from orbitwatch.core.kafka import DOWNSTREAM_RECORD_BYTES, build_ssl_context
 from orbitwatch.core.settings import KafkaSecurityProtocol, Settings
+from schemas.topics import Topic
 from streams.producer_metadata import track_output_topics
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,12 @@ def _credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
             build_ssl_context(settings) if protocol is KafkaSecurityProtocol.SASL_SSL else None
         ),
     )
+
+
+def raw_topic(app: faust.App, settings: Settings, topic: Topic) -> faust.TopicT:
+    """A topic of the registry on ``app``, named by the settings, keys and values as bytes:
+    every stage decodes (and dead-letters) records itself."""
+    return app.topic(topic.name(settings), key_serializer="raw", value_serializer="raw")
 
 
 def create_app(settings: Settings, **overrides: Any) -> faust.App:

@@ -16,8 +16,9 @@ import faust
 
 from orbitwatch.core.kafka import DOWNSTREAM_RECORD_BYTES
 from orbitwatch.core.settings import Settings
+from schemas.topics import ARTICLES_DLQ, ARTICLES_RAW, EVENTS_CLASSIFIED
 from streams.alerting.agent import Alerting
-from streams.app import create_app
+from streams.app import create_app, raw_topic
 from streams.classifier.agent import ClassifyStage
 from streams.deadletter import DeadLetters
 from streams.index.agent import Indexer
@@ -41,10 +42,8 @@ def build_worker_app(settings: Settings, **overrides: object) -> tuple[faust.App
     from streams.classifier import Classifier  # loads the gazetteers: only when a worker runs
 
     app = create_app(settings, **overrides)
-    raw = app.topic(settings.topic_articles_raw, key_serializer="raw", value_serializer="raw")
-    article_dead_letters = DeadLetters(
-        app.topic(settings.topic_articles_dlq, key_serializer="raw", value_serializer="raw"), log
-    )
+    raw = raw_topic(app, settings, ARTICLES_RAW)
+    article_dead_letters = DeadLetters(raw_topic(app, settings, ARTICLES_DLQ), log)
     # Between the classify and stories stages: relevant articles only, one partition.
     unclustered = app.topic(
         f"{settings.app_id}-unclustered",
@@ -54,9 +53,7 @@ def build_worker_app(settings: Settings, **overrides: object) -> tuple[faust.App
         value_serializer="raw",
         config={"max.message.bytes": str(DOWNSTREAM_RECORD_BYTES)},
     )
-    classified = app.topic(
-        settings.topic_events_classified, key_serializer="raw", value_serializer="raw"
-    )
+    classified = raw_topic(app, settings, EVENTS_CLASSIFIED)
     classifier = Classifier(watchlist=settings.watchlist, model_path=settings.classifier_model)
     stages = Stages(
         classify=ClassifyStage(

@@ -33,6 +33,7 @@ from pydantic import BaseModel
 from orbitwatch.core.errors import InvalidMessage
 from orbitwatch.core.settings import Settings
 from schemas import Alert, ClassifiedEvent, FeedHealth, utc_now
+from schemas.topics import ALERTS, EVENTS_CLASSIFIED, FEED_HEALTH
 from streams import metrics as stage_metrics
 from streams.alerting import metrics
 from streams.alerting.aggregates import AggregateState, Samples, evaluate_aggregate
@@ -49,6 +50,7 @@ from streams.alerting.rules import (
 )
 from streams.alerting.signals import Activity, AlertSignal, CountedEvent, DigestEntry, Tick
 from streams.alerting.silences import SilenceBook, follow_silences
+from streams.app import raw_topic
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +60,6 @@ PRUNE_EVERY = 1000
 SILENCES_WAIT_S = 30.0
 SILENCES_RETRY_S = 5.0
 FEED_PREFIX = "activity:feed:"
-
-
-def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
-    return app.topic(name, key_serializer="raw", value_serializer="raw")
 
 
 class WindowedCounts:
@@ -93,9 +91,9 @@ class Alerting:
         self.engine = StoryAlerter(self.rules)
         self.silences = SilenceBook()
 
-        self.events = _raw_topic(app, settings.topic_events_classified)
-        self.alerts = _raw_topic(app, settings.topic_alerts)
-        self.feed_health = _raw_topic(app, settings.topic_feed_health)
+        self.events = raw_topic(app, settings, EVENTS_CLASSIFIED)
+        self.alerts = raw_topic(app, settings, ALERTS)
+        self.feed_health = raw_topic(app, settings, FEED_HEALTH)
         self.signals = app.topic(
             f"{settings.app_id}-alert-signals",
             partitions=1,

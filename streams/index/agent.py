@@ -34,7 +34,9 @@ from orbitwatch.core.every import Every
 from orbitwatch.core.settings import Settings
 from schemas import ClassifiedEvent
 from schemas.documents import EventDocument, StoryDocument, event_time
+from schemas.topics import EVENTS_CLASSIFIED, EVENTS_DLQ
 from streams import metrics
+from streams.app import raw_topic
 from streams.deadletter import DeadLetters
 from streams.index import metrics as sink_metrics
 from streams.index.bulk import IndexOperation
@@ -57,12 +59,8 @@ class Indexer:
     def __init__(self, app: faust.App, settings: Settings) -> None:
         self.app = app
         self.settings = settings
-        self.classified = app.topic(
-            settings.topic_events_classified, key_serializer="raw", value_serializer="raw"
-        )
-        self.dlq = app.topic(
-            settings.topic_events_dlq, key_serializer="raw", value_serializer="raw"
-        )
+        self.classified = raw_topic(app, settings, EVENTS_CLASSIFIED)
+        self.dlq = raw_topic(app, settings, EVENTS_DLQ)
         # story id -> StoryDocument JSON (str values: faust restores those from the changelog)
         self.story_table = app.Table(
             "story-documents",

@@ -24,6 +24,8 @@ from orbitwatch.core.errors import InvalidMessage
 from orbitwatch.core.settings import Settings
 from schemas import Alert
 from schemas.indices.names import IndexNames
+from schemas.topics import ALERTS
+from streams.app import raw_topic
 from streams.index import metrics as sink_metrics
 from streams.index.bulk import IndexOperation
 from streams.index.elasticsearch import Rejection
@@ -50,7 +52,7 @@ class AlertIndexer:
     """Registers the ``index-alerts`` agent on the alerts topic."""
 
     def __init__(self, app: faust.App, settings: Settings) -> None:
-        self.alerts = app.topic(settings.topic_alerts, key_serializer="raw", value_serializer="raw")
+        self.alerts = raw_topic(app, settings, ALERTS)
         self.sink: BatchSinkAgent[str] = BatchSinkAgent(
             app,
             settings,
