@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from orbitwatch.core import generated
 from schemas.alert import Alert
 from schemas.article import Article
 from schemas.base import Message
@@ -43,24 +44,15 @@ def render(model: type[Message]) -> str:
     return json.dumps(schema_for(model), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+def rendered_files(directory: Path = SCHEMA_DIR) -> dict[Path, str]:
+    return {schema_path(model, directory): render(model) for model in exported_models()}
+
+
 def export_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
     """Write every schema file; returns the files whose content changed."""
-    directory.mkdir(parents=True, exist_ok=True)
-    changed = []
-    for model in exported_models():
-        path = schema_path(model, directory)
-        content = render(model)
-        if not path.exists() or path.read_text(encoding="utf-8") != content:
-            path.write_text(content, encoding="utf-8")
-            changed.append(path)
-    return changed
+    return generated.write_all(rendered_files(directory))
 
 
 def drifted_files(directory: Path = SCHEMA_DIR) -> list[Path]:
     """Schema files that are missing or differ from what the models generate now."""
-    drifted = []
-    for model in exported_models():
-        path = schema_path(model, directory)
-        if not path.exists() or path.read_text(encoding="utf-8") != render(model):
-            drifted.append(path)
-    return drifted
+    return generated.drifted(rendered_files(directory))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orbitwatch.core import generated
 from orbitwatch.core.settings import PROJECT_ROOT
 from schemas.alert import Alert
 from schemas.documents import EventDocument, StoryDocument
@@ -151,20 +152,12 @@ def _render(body: dict[str, Any]) -> str:
 
 def export_files(directory: Path = DEPLOY_DIR) -> list[Path]:
     """Write the files; returns those whose content changed."""
-    directory.mkdir(parents=True, exist_ok=True)
-    changed = []
-    for name, content in rendered_files().items():
-        path = directory / name
-        if not path.exists() or path.read_text(encoding="utf-8") != content:
-            path.write_text(content, encoding="utf-8")
-            changed.append(path)
-    return changed
+    return generated.write_all(_in(directory))
 
 
 def drifted_files(directory: Path = DEPLOY_DIR) -> list[Path]:
-    return [
-        directory / name
-        for name, content in rendered_files().items()
-        if not (directory / name).exists()
-        or (directory / name).read_text(encoding="utf-8") != content
-    ]
+    return generated.drifted(_in(directory))
+
+
+def _in(directory: Path) -> dict[Path, str]:
+    return {directory / name: content for name, content in rendered_files().items()}

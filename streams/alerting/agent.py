@@ -31,6 +31,7 @@ from faust.types.tables import WindowWrapperT
 from pydantic import BaseModel
 
 from orbitwatch.core.errors import InvalidMessage
+from orbitwatch.core.every import Every
 from orbitwatch.core.settings import Settings
 from schemas import Alert, ClassifiedEvent, FeedHealth, utc_now
 from schemas.topics import ALERTS, EVENTS_CLASSIFIED, FEED_HEALTH
@@ -119,7 +120,7 @@ class Alerting:
         self.story_retention = settings.story_window + self.rules.longest_realert()
         self.activity_every = settings.alert_tick_interval.total_seconds()
         self._activity_sent: dict[str | None, float] = {}
-        self._since_prune = 0
+        self._prune = Every(PRUNE_EVERY)
 
         app.agent(self.events, name="alert-stories")(self._story_agent)
         app.agent(self.signals, name="alert-global")(self._global_agent)
@@ -205,10 +206,8 @@ class Alerting:
         await self._signal(Activity(feed_id=feed_id, at=at), key=feed_id or PIPELINE)
 
     def _prune_stories(self) -> None:
-        self._since_prune += 1
-        if self._since_prune < PRUNE_EVERY:
+        if not self._prune.due():
             return
-        self._since_prune = 0
         horizon = self.clock() - self.story_retention
         for story_id, raw in list(self.story_state.items()):
             if StoryAlertState.from_bytes(raw).last_event_at < horizon:

@@ -20,6 +20,7 @@ from aiokafka.partitioner import murmur2
 from faust.types import StreamT, TopicT
 
 from orbitwatch.core.errors import InvalidMessage
+from orbitwatch.core.every import Every
 from orbitwatch.core.settings import Settings
 from schemas import Article, Classification, ClassifiedEvent, utc_now
 from streams.classifier import metrics
@@ -67,7 +68,7 @@ class ClassifyStage:
         self.first_seen = app.Table(
             "first-seen", partitions=settings.topic_partitions, key_type=str, value_type=str
         )
-        self._since_expiry: dict[int, int] = {}
+        self._expiry = Every(EXPIRE_EVERY)  # counted per partition
         self.dedupe_retention = settings.dedupe_retention
         app.agent(raw, name="classify")(self._agent)
 
@@ -115,10 +116,8 @@ class ClassifyStage:
         key may only be deleted while processing its own partition; keys are placed by the
         producer's default partitioner (murmur2 of the article id), as on ``articles.raw``.
         """
-        self._since_expiry[partition] = self._since_expiry.get(partition, 0) + 1
-        if self._since_expiry[partition] < EXPIRE_EVERY:
+        if not self._expiry.due(partition):
             return
-        self._since_expiry[partition] = 0
         horizon = time.time() - self.dedupe_retention.total_seconds()
         partitions = self.first_seen.partitions or 1
         for key, value in list(self.first_seen.items()):

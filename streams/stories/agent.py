@@ -11,6 +11,7 @@ import faust
 from faust.types import StreamT, TopicT
 
 from orbitwatch.core.errors import InvalidMessage
+from orbitwatch.core.every import Every
 from orbitwatch.core.settings import Settings
 from schemas import ClassifiedEvent
 from streams.deadletter import DeadLetters
@@ -37,7 +38,7 @@ class StoriesStage:
         self.classified = classified
         self.story_store = app.Table("stories", partitions=1, key_type=str, value_type=str)
         self.stories = StoryIndex(self.story_store, window=settings.story_window)
-        self._since_prune = 0
+        self._prune = Every(PRUNE_EVERY)
         app.agent(unclustered, name="stories")(self._agent)
 
     async def _agent(self, stream: StreamT[bytes]) -> None:
@@ -60,7 +61,5 @@ class StoriesStage:
                 update={"story_id": assignment.story_id, "duplicate_of": assignment.duplicate_of}
             )
             await publish_classified(self.classified, final)
-            self._since_prune += 1
-            if self._since_prune >= PRUNE_EVERY:
-                self._since_prune = 0
+            if self._prune.due():
                 self.stories.prune()
