@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from orbitwatch.core.errors import ConfigError
+from orbitwatch.core.config_file import ConfigFileError, load_yaml_file
 
 DEFAULT_POLL_INTERVAL = 600.0
 MIN_POLL_INTERVAL = 1.0
@@ -115,14 +115,10 @@ class FeedConfig(BaseModel):
         return (urlsplit(self.url).hostname or "").lower()
 
 
-class FeedListError(ConfigError):
+class FeedListError(ConfigFileError):
     """The feed list is unreadable or invalid; ``problems`` holds one line per problem."""
 
-    def __init__(self, path: Path | str, problems: list[str]) -> None:
-        self.path = str(path)
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{path}: invalid feed list ({len(problems)} problem(s)):\n{lines}")
+    what = "feed list"
 
 
 def _entry_label(index: int, entry: Any) -> str:
@@ -182,15 +178,7 @@ def feeds_from_data(data: Any, source: Path | str = "<feeds>") -> list[FeedConfi
 def load_feed_list(path: Path | str) -> list[FeedConfig]:
     """Read and validate a feed-list YAML file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FeedListError(path, [f"cannot read file: {exc.strerror or exc}"]) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise FeedListError(path, [f"not valid YAML: {exc}"]) from exc
-    return feeds_from_data(data, path)
+    return feeds_from_data(load_yaml_file(path, FeedListError), path)
 
 
 def feeds_to_yaml(feeds: list[FeedConfig]) -> str:

@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from orbitwatch.core.errors import ConfigError
+from orbitwatch.core.config_file import ConfigFileError, load_yaml_file
 from orbitwatch.core.settings import Settings
 from schemas import ClassifiedEvent, EventType, Relation, Severity
 from schemas.classification import ACTOR_PATTERN
@@ -37,14 +36,10 @@ RULE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 Actor = Annotated[str, Field(pattern=ACTOR_PATTERN)]
 
 
-class RuleFileError(ConfigError):
+class RuleFileError(ConfigFileError):
     """The rule file cannot be read or a rule in it is invalid (all problems listed)."""
 
-    def __init__(self, path: Path | str, problems: list[str]) -> None:
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{path}: {len(problems)} problem(s) in the alert rules:\n{lines}")
-        self.path = str(path)
-        self.problems = problems
+    what = "alert rules"
 
 
 class _Strict(BaseModel):
@@ -345,17 +340,7 @@ def parse_rules(
 
 def load_rules(path: Path, defaults: RuleDefaults | None = None) -> RuleSet:
     """Read and validate a rule file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleFileError(path, [f"cannot read the file: {exc.strerror or exc}"]) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise RuleFileError(path, [f"{where}not valid YAML: {exc}"]) from exc
-    return parse_rules(data, path, defaults)
+    return parse_rules(load_yaml_file(path, RuleFileError), path, defaults)
 
 
 def _label(index: int, entry: Any) -> str:

@@ -18,10 +18,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from orbitwatch.core.addresses import NonPublicUrl, NotHttpUrl, check_http_url
+from orbitwatch.core.config_file import ConfigFileError, load_yaml_file
 from orbitwatch.core.errors import ConfigError
 from orbitwatch.core.settings import Settings
 from schemas import Alert, Severity
@@ -72,15 +72,15 @@ def load_endpoints(settings: Settings) -> list[Endpoint]:
     return endpoints
 
 
+class EndpointFileError(ConfigFileError):
+    what = "webhook endpoints"
+
+
 def _read_file(path: Path) -> list[Endpoint]:
+    data = load_yaml_file(path, EndpointFileError)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return _EndpointFile.model_validate(data).endpoints
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the webhook endpoints: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from exc
+        raise EndpointFileError(path, [f"{where}: {first['msg']}"]) from exc
