@@ -188,13 +188,15 @@ def render_readme(readme: str) -> str:
     return readme[: start + len(README_START)] + block + readme[end:]
 
 
+def rendered_files(path: Path = CONFIGURATION_DOC, readme: Path = README) -> dict[Path, str]:
+    """The page and the README with its reference, as they should be."""
+    return {path: render(), readme: render_readme(readme.read_text(encoding="utf-8"))}
+
+
 def write(path: Path = CONFIGURATION_DOC, readme: Path = README) -> bool:
     """Write the page and the README's reference; returns whether a file changed."""
-    page = generated.write_if_changed(path, render())
-    text = readme.read_text(encoding="utf-8")
-    return generated.write_if_changed(readme, render_readme(text)) or page
+    return bool(generated.write_all(rendered_files(path, readme)))
 
 
 def is_current(path: Path = CONFIGURATION_DOC, readme: Path = README) -> bool:
-    text = readme.read_text(encoding="utf-8")
-    return generated.is_current(path, render()) and text == render_readme(text)
+    return not generated.drifted(rendered_files(path, readme))

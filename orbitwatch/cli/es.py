@@ -8,12 +8,13 @@ from elasticsearch import ApiError
 from rich.console import Console
 from rich.table import Table
 
+from orbitwatch.cli.generated import write_or_check
 from orbitwatch.core.elastic import make_client
 from orbitwatch.core.settings import get_settings
 from orbitwatch.es_status import cluster_status
 from schemas.indices.names import IndexNames
 from schemas.indices.setup import SetupStep, setup_indices
-from schemas.indices.templates import DEPLOY_DIR, drifted_files, export_files
+from schemas.indices.templates import DEPLOY_DIR, deploy_files
 
 app = typer.Typer(help="Elasticsearch indices: templates, aliases, status.")
 console = Console(soft_wrap=True)
@@ -84,13 +85,10 @@ def export(
     check: bool = typer.Option(False, "--check", help="Only compare; exit 1 on drift."),
 ) -> None:
     """Write deploy/elasticsearch/*.json from the document models (or check them)."""
-    if check:
-        drifted = drifted_files()
-        for path in drifted:
-            console.print(f"drifted: {path}", highlight=False)
-        if drifted:
-            raise typer.Exit(1)
-        console.print(f"templates in {DEPLOY_DIR} match the models", highlight=False)
-        return
-    for path in export_files():
-        console.print(f"wrote {path}", highlight=False)
+    write_or_check(
+        console,
+        deploy_files(),
+        check=check,
+        command="orbitwatch es export",
+        current=f"templates in {DEPLOY_DIR} match the models",
+    )

@@ -152,12 +152,13 @@ def _render(body: dict[str, Any]) -> str:
 
 def export_files(directory: Path = DEPLOY_DIR) -> list[Path]:
     """Write the files; returns those whose content changed."""
-    return generated.write_all(_in(directory))
+    return generated.write_all(deploy_files(directory))
 
 
 def drifted_files(directory: Path = DEPLOY_DIR) -> list[Path]:
-    return generated.drifted(_in(directory))
+    return generated.drifted(deploy_files(directory))
 
 
-def _in(directory: Path) -> dict[Path, str]:
+def deploy_files(directory: Path = DEPLOY_DIR) -> dict[Path, str]:
+    """Each file's path in ``directory`` and its content."""
     return {directory / name: content for name, content in rendered_files().items()}
