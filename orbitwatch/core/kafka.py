@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -14,6 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from orbitwatch.core.errors import InvalidMessage, OrbitwatchError
+from orbitwatch.core.outage import server_address, wait_for
 from orbitwatch.core.settings import KafkaSecurityProtocol, Settings
 
 
@@ -79,8 +82,8 @@ class TopicSpec:
 async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[str]:
     """Create the topics that do not exist yet; returns the names created. Idempotent."""
     admin = AIOKafkaAdminClient(**kafka_client_options(settings))
-    await admin.start()
     try:
+        await admin.start()
         existing = set(await admin.list_topics())
         missing = [spec for spec in specs if spec.name not in existing]
         if not missing:
@@ -172,3 +175,78 @@ async def topic_partitions(settings: Settings, topic: str) -> list[int]:
     finally:
         await admin.close()
     return sorted(p["partition"] for t in described if t["topic"] == topic for p in t["partitions"])
+
+
+def kafka_address(settings: Settings) -> str:
+    """The bootstrap servers as a log line may name them (host:port, nothing else)."""
+    return server_address(settings.kafka_bootstrap_servers)
+
+
+def kafka_unreachable(exc: BaseException) -> bool:
+    """True for the errors that mean "the broker does not answer" (worth waiting for)."""
+    from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError
+
+    return isinstance(
+        exc,
+        KafkaConnectionError | KafkaTimeoutError | NodeNotReadyError | OSError | TimeoutError,
+    )
+
+
+@contextlib.contextmanager
+def _quiet_aiokafka() -> Iterator[None]:
+    # aiokafka logs an error line of its own for every refused connection; the caller
+    # reports the outcome once, naming the server.
+    logger = logging.getLogger("aiokafka")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+async def probe_kafka(settings: Settings, timeout: float = 10.0) -> None:
+    """Connect to the bootstrap servers and disconnect; raises if none answers in time."""
+    admin = AIOKafkaAdminClient(**kafka_client_options(settings))
+    with _quiet_aiokafka():
+        try:
+            await asyncio.wait_for(admin.start(), timeout)
+        finally:
+            await admin.close()
+
+
+async def ensure_topics_quietly(settings: Settings, specs: Iterable[TopicSpec]) -> list[str]:
+    """:func:`ensure_topics` without aiokafka's own connection-error lines."""
+    with _quiet_aiokafka():
+        return await ensure_topics(settings, specs)
+
+
+async def wait_for_kafka(
+    settings: Settings, log: logging.Logger, stop: asyncio.Event | None = None
+) -> bool:
+    """Until Kafka answers: bounded backoff, one line per wait naming the servers.
+
+    Returns False if ``stop`` was set first (the process is asked to end while waiting).
+    """
+    waiting = asyncio.ensure_future(
+        wait_for(
+            lambda: probe_kafka(settings),
+            "Kafka",
+            kafka_address(settings),
+            log=log,
+            retriable=kafka_unreachable,
+        )
+    )
+    if stop is None:
+        await waiting
+        return True
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait([waiting, stopped], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (waiting, stopped):
+            task.cancel()
+    if waiting.done() and not waiting.cancelled():
+        waiting.result()  # raises what the wait could not get past
+        return True
+    return False
