@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orbitwatch.core.errors import OrbitwatchError
+from orbitwatch.core.redact import redact_url
 from orbitwatch.core.settings import PROJECT_ROOT, Settings
 
 SAVED_OBJECTS_FILE = PROJECT_ROOT / "deploy" / "kibana" / "saved_objects.ndjson"
@@ -125,7 +126,7 @@ def import_saved_objects(
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         raise KibanaUnavailable(
-            f"Kibana is unreachable at {request.full_url.split('/api/')[0]}: {reason} "
+            f"Kibana is unreachable at {redact_url(request.full_url.split('/api/')[0])}: {reason} "
             "(set ORBITWATCH_KIBANA_URL or pass --url)"
         ) from exc
     except json.JSONDecodeError as exc:

@@ -11,6 +11,7 @@ from orbitwatch.core import lag
 from orbitwatch.core.elastic import make_client
 from orbitwatch.core.kafka import read_topic_latest
 from orbitwatch.core.lag import TopicStatus
+from orbitwatch.core.redact import redact_text, redact_url
 from orbitwatch.core.settings import Settings
 from orbitwatch.es_status import ClusterStatus, cluster_status
 from schemas import FeedHealth
@@ -41,7 +42,7 @@ def gather(settings: Settings, alerts: int = 5) -> Status:
     try:
         status.topics = asyncio.run(asyncio.wait_for(topic_statuses(settings), 20))
     except Exception as exc:
-        status.kafka_error = f"{type(exc).__name__}: {exc}"
+        status.kafka_error = redact_text(f"{type(exc).__name__}: {exc}")
     try:
         status.feeds = asyncio.run(
             read_topic_latest(
@@ -49,7 +50,7 @@ def gather(settings: Settings, alerts: int = 5) -> Status:
             )
         )
     except Exception as exc:
-        status.feeds_error = f"{type(exc).__name__}: {exc}"
+        status.feeds_error = redact_text(f"{type(exc).__name__}: {exc}")
     client = make_client(settings, request_timeout=5, max_retries=0)
     try:
         status.es_health = client.cluster.health(timeout="3s")["status"]
@@ -61,7 +62,7 @@ def gather(settings: Settings, alerts: int = 5) -> Status:
         hits = found.body.get("hits", {}).get("hits", []) if found.meta.status == 200 else []
         status.alerts = [Alert.model_validate(hit["_source"]) for hit in hits]
     except Exception as exc:
-        status.es_error = f"{type(exc).__name__}: {exc}"
+        status.es_error = redact_text(f"{redact_url(settings.es_url)}: {type(exc).__name__}: {exc}")
     finally:
         client.close()
     return status

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from orbitwatch.cli.generated import write_or_check
 from orbitwatch.core.elastic import make_client
+from orbitwatch.core.redact import redact_text, redact_url
 from orbitwatch.core.settings import get_settings
 from orbitwatch.es_status import cluster_status
 from schemas.indices.names import IndexNames
@@ -24,7 +25,10 @@ _COLORS = {"created": "green", "updated": "yellow", "unchanged": "dim", "skipped
 
 
 def _fail(exc: Exception) -> None:
-    err_console.print(f"[red]error:[/red] Elasticsearch at {get_settings().es_url}: {exc}")
+    where = redact_url(get_settings().es_url)
+    err_console.print(
+        f"[red]error:[/red] Elasticsearch at {where}: {redact_text(str(exc))}", highlight=False
+    )
     raise typer.Exit(1)
 
 

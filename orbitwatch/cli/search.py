@@ -12,6 +12,7 @@ from rich.table import Table
 
 from orbitwatch.core.elastic import make_client
 from orbitwatch.core.errors import OrbitwatchError
+from orbitwatch.core.redact import redact_text, redact_url
 from orbitwatch.core.settings import get_settings
 from orbitwatch.query import EventQuery, parse_time
 from schemas.documents import EventDocument
@@ -58,7 +59,11 @@ def search(
         err_console.print("no events index yet: run `orbitwatch es setup` and the worker")
         raise typer.Exit(1) from None
     except (ApiError, TransportError) as exc:
-        err_console.print(f"[red]error:[/red] Elasticsearch at {settings.es_url}: {exc}")
+        err_console.print(
+            f"[red]error:[/red] Elasticsearch at {redact_url(settings.es_url)}: "
+            f"{redact_text(str(exc))}",
+            highlight=False,
+        )
         raise typer.Exit(1) from None
     finally:
         client.close()

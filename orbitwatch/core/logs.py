@@ -1,4 +1,5 @@
-"""Structured logs: one event per line (JSON or console), secrets scrubbed, stdlib included.
+"""Structured logs: one event per line (JSON or console), secrets scrubbed (configured secrets
+and credentials in any URL), stdlib included.
 
 faust, aiokafka and aiohttp log through the standard library; their records are rendered by
 the same processors as orbitwatch's own structlog events, so a log shipper sees one format.
@@ -15,6 +16,7 @@ import structlog
 from pydantic import SecretStr
 from structlog.types import EventDict, Processor
 
+from orbitwatch.core.redact import RedactUrls
 from orbitwatch.core.settings import Settings
 
 REDACTED = "**********"
@@ -83,6 +85,7 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             scrubber,
+            RedactUrls(),
             renderer,
         ],
     )

@@ -30,6 +30,7 @@ from orbitwatch.core.kafka import (
     kafka_client_options,
     read_topic_latest,
 )
+from orbitwatch.core.redact import redact_text, redact_url
 from orbitwatch.core.settings import Settings
 from orbitwatch.feedback.errors import FeedbackUnavailable, UnknownTarget
 from orbitwatch.feedback.verdict import (
@@ -99,7 +100,8 @@ async def record_verdict(
         await publish_verdict(settings, verdict)
         await _index_verdict(settings, client, names, verdict)
     except (ApiError, TransportError) as exc:
-        raise FeedbackUnavailable(f"Elasticsearch at {settings.es_url}: {_short(exc)}") from exc
+        where = redact_url(settings.es_url)
+        raise FeedbackUnavailable(f"Elasticsearch at {where}: {redact_text(_short(exc))}") from exc
     finally:
         await client.close()
     return verdict

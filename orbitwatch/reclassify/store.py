@@ -23,6 +23,7 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
 from orbitwatch.core.errors import InvalidMessage, OrbitwatchError
+from orbitwatch.core.redact import redact_url
 from orbitwatch.core.settings import Settings
 from schemas.documents import EventDocument
 
@@ -73,9 +74,9 @@ def safe_url(url: str) -> str:
     """The URL without user information (``https://user:pass@host`` -> ``https://host``)."""
     from urllib.parse import urlsplit, urlunsplit
 
-    parts = urlsplit(url)
+    parts = urlsplit(redact_url(url))
     if "@" not in parts.netloc:
-        return url
+        return parts.geturl()
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 

@@ -1,0 +1,33 @@
+"""``orbitwatch es``: failures name the cluster without its password."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from orbitwatch.cli import app
+from orbitwatch.core.settings import get_settings
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    for name in list(os.environ):
+        if name.startswith("ORBITWATCH_"):
+            monkeypatch.delenv(name)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("command", [["es", "status"], ["es", "setup"]])
+def test_an_unreachable_cluster_is_named_without_the_password(
+    runner: CliRunner, command: list[str]
+) -> None:
+    env = {"ORBITWATCH_ES_URL": "http://elastic:PASSWORD@127.0.0.1:1"}
+    result = runner.invoke(app, command, env=env)
+    assert result.exit_code == 1
+    assert "PASSWORD" not in result.output
+    assert result.stderr.startswith("error: Elasticsearch at http://elastic:***@127.0.0.1:1: ")
