@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer import _click
+from typer.core import TyperGroup
 
 from orbitwatch import __version__
+from orbitwatch.cli.settings import exit_on_settings_error
+from orbitwatch.core.errors import SettingsError
+from orbitwatch.core.settings import get_settings
+
+
+class _Group(TyperGroup):
+    """Notes whether help was asked for anywhere on the command line: help needs no valid
+    settings, so the callback does not check them then."""
+
+    def invoke(self, ctx: _click.Context) -> Any:
+        rest = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        ctx.meta["orbitwatch.help"] = "--help" in rest
+        return super().invoke(ctx)
+
 
 app = typer.Typer(
+    cls=_Group,
     name="orbitwatch",
     help="Real-time monitoring of strategic space events (RSS/Atom -> Kafka -> Elasticsearch).",
     no_args_is_help=True,
@@ -22,11 +41,20 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of failures."),
 ) -> None:
     """orbitwatch command line."""
+    # Settings are validated once, before any command runs (help needs none).
+    if ctx.meta.get("orbitwatch.help"):
+        return
+    try:
+        get_settings()
+    except SettingsError as exc:
+        exit_on_settings_error(exc, debug=debug)
 
 
 # Command groups. Imports sit here, after ``app`` exists, so each module stays independent.

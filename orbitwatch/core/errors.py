@@ -25,6 +25,18 @@ class ConfigError(OrbitwatchError):
     """A settings value, feed list or rule file is invalid."""
 
 
+class SettingsError(ConfigError):
+    """The settings (environment variables, ``.env``) are invalid: one line per problem,
+    each ``ORBITWATCH_X: expected ..., got ...`` with secrets masked."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+    def lines(self) -> list[str]:
+        return [f"error: {problem}" for problem in self.problems]
+
+
 class InvalidMessage(OrbitwatchError):
     """A payload on a topic does not match the schema it should carry.
 

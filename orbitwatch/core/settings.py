@@ -6,16 +6,39 @@ Defaults point at the local infrastructure that ``orbitwatch infra up`` starts.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
+from io import StringIO
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
+
+from orbitwatch.core.errors import SettingsError
+from orbitwatch.core.redact import MASK, redact_text
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ENV_FILE = ".env"
+ENV_PREFIX = "ORBITWATCH_"
+
+log = logging.getLogger(__name__)
+
+# Actors of the ontology a watchlist may name: ISO 3166-1 alpha-2 codes and organisations
+# (schemas.classification.ACTOR_PATTERN; the core cannot import schemas). Codes the
+# classifier's gazetteer does not know are refused where the gazetteer is loaded (worker).
+WATCHLIST_ORGANISATIONS = ("ESA", "EU", "UN", "NATO", "BRICS", "SCO", "APSCO")
+_WATCHLIST_CODE = re.compile(rf"^([A-Z]{{2}}|{'|'.join(WATCHLIST_ORGANISATIONS)})$")
+_HOST_PORT = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+
+_BEFORE_AT = re.compile(r"[^\s\"',\[\]/*]+@")
+
+DURATION_EXPECTED = "expected a positive duration such as PT72H, P1D or 3600 (seconds)"
 
 
 class KafkaSecurityProtocol(StrEnum):
@@ -80,7 +103,7 @@ class Settings(BaseSettings):
     story_window: timedelta = Field(
         timedelta(hours=72), description="How long a quiet story can still gain members"
     )
-    watchlist: list[str] = Field(
+    watchlist: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["RU", "CN", "KP", "IR"],
         description="States whose involvement raises severity (JSON list)",
     )
@@ -137,7 +160,7 @@ class Settings(BaseSettings):
     alert_flatline_pipeline_after: timedelta = Field(
         timedelta(hours=1), description="Default silence before a pipeline flatline alert"
     )
-    webhook_urls: list[str] = Field(
+    webhook_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Webhook endpoints (JSON list of URLs)"
     )
     webhook_endpoints_file: Path | None = Field(
@@ -188,6 +211,66 @@ class Settings(BaseSettings):
     kibana_space: str | None = Field(None, description="Kibana space id (unset: default)")
     kibana_ca_file: Path | None = Field(None, description="CA bundle for Kibana TLS")
 
+    # --- Values, not only types -----------------------------------------------------------
+    @field_validator("watchlist", "webhook_urls", mode="before")
+    @classmethod
+    def _json_list(cls, value: Any, info: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        example = '["RU","CN"]' if info.field_name == "watchlist" else '["https://hooks.example/a"]'
+        what = "country codes" if info.field_name == "watchlist" else "URLs"
+        try:
+            parsed = json.loads(value) if value.strip() else []
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, list) or not all(isinstance(v, str) for v in parsed):
+            raise ValueError(f"expected a JSON list of {what} such as {example}")
+        return parsed
+
+    @field_validator("watchlist")
+    @classmethod
+    def _watchlist_codes(cls, value: list[str]) -> list[str]:
+        codes = [code.strip().upper() for code in value]
+        bad = [code for code in codes if not _WATCHLIST_CODE.match(code)]
+        if bad:
+            raise ValueError(
+                'expected ISO 3166-1 alpha-2 country codes such as ["RU","CN"] or one of '
+                f"{', '.join(WATCHLIST_ORGANISATIONS)}; not a code: {', '.join(bad)}"
+            )
+        return codes
+
+    @field_validator("es_url", "kibana_url")
+    @classmethod
+    def _http_url(cls, value: str, info: Any) -> str:
+        check_url(value, URL_EXAMPLES[info.field_name])
+        return value
+
+    @field_validator("webhook_urls")
+    @classmethod
+    def _http_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            check_url(url, URL_EXAMPLES["webhook_urls"])
+        return value
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _host_ports(cls, value: str) -> str:
+        servers = [part.strip() for part in value.split(",")]
+        for server in servers:
+            match = _HOST_PORT.match(server)
+            if not match or not 1 <= int(match.group(2)) <= 65535:
+                raise ValueError(
+                    "expected comma-separated host:port pairs such as 127.0.0.1:19092,kafka-2:9092"
+                )
+        return value
+
+    @field_validator("*")
+    @classmethod
+    def _positive_durations(cls, value: Any) -> Any:
+        if isinstance(value, timedelta) and value <= timedelta(0):
+            raise ValueError(DURATION_EXPECTED)
+        return value
+
     def environment(self) -> dict[str, str]:
         """``ORBITWATCH_*`` variables that reproduce every explicitly set field in a child
         process (a worker or connector started by a benchmark or a test), secrets included:
@@ -219,6 +302,128 @@ class Settings(BaseSettings):
         return parts.hostname or "127.0.0.1", parts.port or default
 
 
+URL_EXAMPLES = {
+    "es_url": "http://127.0.0.1:19200",
+    "kibana_url": "http://127.0.0.1:5601",
+    "webhook_urls": "https://hooks.example/orbitwatch",
+}
+URL_FIELDS = frozenset(URL_EXAMPLES)
+
+
+def check_url(url: str, example: str = "https://host.example:8443") -> None:
+    """Raise ``ValueError`` unless ``url`` is an http(s) URL with a host (and a valid port)."""
+    expected = f"expected an http or https URL such as {example}"
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError(expected) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(expected)
+
+
+def env_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def _shown(field: str | None, value: Any) -> str:
+    """A rejected value as the user typed it, with secrets and URL credentials masked."""
+    info = Settings.model_fields.get(field or "")
+    if info is not None and "SecretStr" in str(info.annotation):
+        return "**********"
+    if isinstance(value, SecretStr):
+        return "**********"
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if not text:
+        return '""'
+    text = redact_text(text)
+    if field in URL_FIELDS:
+        # Not a URL redact_text recognises (no scheme://): whatever precedes an @ may still
+        # be a credential.
+        text = _BEFORE_AT.sub(f"{MASK}@", text)
+    return text
+
+
+def _expected(error: Any) -> str:
+    """What a pydantic error says was expected, in the words of a settings reference."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind in ("enum", "literal_error"):
+        allowed = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"expected one of {allowed}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<="}
+        limit = next(iter(ctx.values()), "?")
+        return f"expected a number {sign.get(kind, '<')} {limit}"
+    if kind in ("int_parsing", "int_from_float"):
+        return "expected a whole number such as 4"
+    if kind == "bool_parsing":
+        return "expected true or false"
+    if kind.startswith("time_delta"):
+        return DURATION_EXPECTED
+    if kind in ("float_parsing",):
+        return "expected a number such as 1.5"
+    return f"expected {error['msg'][0].lower()}{error['msg'][1:]}"
+
+
+def settings_error(exc: ValidationError) -> SettingsError:
+    """One ``ORBITWATCH_X: expected ..., got ...`` problem per invalid setting."""
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else None
+        name = env_name(field) if field else "settings"
+        problems.append(f"{name}: {_expected(error)}, got {_shown(field, error.get('input'))}")
+    return SettingsError(problems)
+
+
+class _DotenvParseFilter(logging.Filter):
+    """python-dotenv's own warning does not name the file; ours (in load_settings) does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "could not parse statement" not in record.getMessage()
+
+
+logging.getLogger("dotenv.main").addFilter(_DotenvParseFilter())
+
+
+def _check_env_file(path: Path) -> None:
+    """Refuse a ``.env`` that is not UTF-8 text; warn (naming the file and line, never the
+    line's text, which may hold a secret) about lines that are not ``NAME=value``."""
+    if not path.is_file():
+        return
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start : exc.start + 1].hex()
+        raise SettingsError(
+            [f"{path.resolve()}: expected UTF-8 text, got byte 0x{byte} at offset {exc.start}"]
+        ) from None
+    from dotenv.parser import parse_stream
+
+    for binding in parse_stream(StringIO(text)):
+        if binding.error:
+            log.warning(
+                "%s line %d: not a NAME=value line; skipped", path.resolve(), binding.original.line
+            )
+
+
+def load_settings(**values: Any) -> Settings:
+    """The settings from the environment and ``.env``, validated once. Every problem is
+    reported together as a :class:`SettingsError`, never as a pydantic traceback."""
+    env_file = values.get("_env_file", ENV_FILE)
+    if env_file is not None:
+        _check_env_file(Path(env_file))
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise settings_error(exc) from None
+    except PydanticSettingsError as exc:
+        match = re.search(r'field "(\w+)"', str(exc))
+        name = env_name(match.group(1)) if match else "settings"
+        raise SettingsError([f"{name}: cannot be read ({exc})"]) from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

@@ -176,6 +176,10 @@ class Gazetteer(BaseModel):
     entries: list[GazetteerEntry]
     sources: list[str] = Field(description="File name of each entry, parallel to entries")
 
+    def actor_codes(self) -> set[str]:
+        """Every actor code the gazetteer can recognise (what a watchlist may name)."""
+        return {code for entry in self.entries for code in entry.actors}
+
 
 DEFAULT_DIRECTORY = resources.files("streams.classifier") / "gazetteers"
 

@@ -225,3 +225,9 @@ def test_everyday_words_do_not_pose_as_cues(cue_finder: CueFinder, text: str, ab
         assert space < 2, space
     else:
         assert absent not in found_types, found_types
+
+
+def test_actor_codes_are_what_a_watchlist_may_name() -> None:
+    codes = load_gazetteer().actor_codes()
+    assert {"RU", "CN", "KP", "IR", "US", "NATO", "ESA"} <= codes
+    assert "ZZ" not in codes
