@@ -40,7 +40,12 @@ _ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 
 def parse_duration(value: Any) -> Any:
     """``90``, ``"90"``, ``"90s"``, ``"15m"``, ``"2h"`` -> seconds. Anything else passes through
-    so pydantic reports it with the field name."""
+    so pydantic reports it with the field name. ``true``/``false`` are refused: YAML reads
+    them as booleans, which would otherwise pass as 1 and 0 seconds."""
+    if isinstance(value, bool):
+        raise ValueError(
+            f"expected seconds or a duration like 90s, 15m, 2h, got {str(value).lower()}"
+        )
     if isinstance(value, str):
         match = _DURATION.match(value)
         if not match:

@@ -7,13 +7,22 @@ the time range applies to ``@timestamp`` (published, else fetched time).
 
 from __future__ import annotations
 
+import fnmatch
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from luqum import tree
+from luqum.exceptions import ParseError
+from luqum.parser import parser
+
 from orbitwatch.core.errors import ConfigError
 from schemas.base import utc_now
+from schemas.classification import ACTOR_PATTERN, EventType, Severity
+from schemas.documents import EventDocument
+from schemas.indices.mapping import mapping_for
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -22,6 +31,58 @@ TEXT_FIELDS = ("title", "summary")
 
 class InvalidQuery(ConfigError):
     """A command-line search option cannot be understood."""
+
+
+def mapped_fields(properties: Mapping[str, Any], prefix: str = "") -> set[str]:
+    """Every searchable field path of a mapping's ``properties`` (``title``,
+    ``title.keyword``, ``evidence.term``)."""
+    found: set[str] = set()
+    for name, spec in properties.items():
+        path = f"{prefix}{name}"
+        found.add(path)
+        found.update(f"{path}.{sub}" for sub in spec.get("fields", {}))
+        found.update(mapped_fields(spec.get("properties", {}), f"{path}."))
+    return found
+
+
+# The fields of the events index (the mapping is generated from the document model), and the
+# query_string meta fields that are not in a mapping.
+EVENT_FIELDS = frozenset(mapped_fields(mapping_for(EventDocument)["properties"]))
+META_FIELDS = frozenset({"_exists_", "_id", "_index"})
+
+
+def _search_fields(node: tree.Item) -> Iterable[str]:
+    if isinstance(node, tree.SearchField):
+        yield node.name
+    for child in node.children:
+        yield from _search_fields(child)
+
+
+def check_query_fields(text: str, known: Iterable[str] = EVENT_FIELDS) -> None:
+    """Refuse ``field:value`` terms naming a field the index does not have: Elasticsearch
+    would answer with no hits instead of an error. Text luqum cannot parse is left for
+    Elasticsearch to judge (its query_string syntax is the reference)."""
+    known = frozenset(known)
+    try:
+        parsed = parser.parse(text)
+    except (ParseError, TypeError, ValueError):
+        return
+    for name in _search_fields(parsed):
+        unescaped = name.replace("\\", "")
+        if unescaped in known or unescaped in META_FIELDS:
+            continue
+        if any(c in unescaped for c in "*?") and fnmatch.filter(known, unescaped):
+            continue
+        raise InvalidQuery(
+            f"unknown field {name!r} in the query (known: {', '.join(sorted(known))})"
+        )
+
+
+def _check_choices(option: str, values: Iterable[str], allowed: Iterable[str]) -> None:
+    allowed = list(allowed)
+    bad = [value for value in values if value not in allowed]
+    if bad:
+        raise InvalidQuery(f"{option}: expected one of {', '.join(allowed)}, got {', '.join(bad)}")
 
 
 def parse_time(value: str, now: datetime | None = None) -> datetime:
@@ -51,8 +112,29 @@ class EventQuery:
     until: datetime | None = None
     limit: int = 20
 
+    def check(self) -> None:
+        """Raise :class:`InvalidQuery` for a filter that could only ever match nothing: an
+        unknown field, severity, event type or actor code, or a time range that ends before
+        it starts."""
+        if self.text and self.text.strip():
+            check_query_fields(self.text)
+        _check_choices("--severity", self.severities, [s.value for s in Severity])
+        _check_choices("--type", self.event_types, [t.value for t in EventType])
+        bad_actors = [a for a in self.actors if not re.match(ACTOR_PATTERN, a.upper())]
+        if bad_actors:
+            raise InvalidQuery(
+                "--actor: expected an ISO 3166-1 alpha-2 code such as RU or one of ESA, EU, UN, "
+                f"NATO, BRICS, SCO, APSCO, got {', '.join(bad_actors)}"
+            )
+        if self.since and self.until and self.since > self.until:
+            raise InvalidQuery(
+                f"--since ({self.since:%Y-%m-%dT%H:%M:%SZ}) is after --until "
+                f"({self.until:%Y-%m-%dT%H:%M:%SZ}): no event can match"
+            )
+
     def body(self) -> dict[str, Any]:
-        """The ``_search`` request body: newest first."""
+        """The ``_search`` request body: newest first. Checked first (:meth:`check`)."""
+        self.check()
         must: list[dict[str, Any]] = []
         if self.text and self.text.strip():
             must.append(

@@ -52,8 +52,13 @@ async def _check(feeds: list[FeedConfig], concurrency: int) -> list[PollResult]:
 def check(
     feeds: Path = typer.Option(DEFAULT_FEEDS, "--feeds", help="Feed-list YAML file."),
     concurrency: int = typer.Option(20, help="Feeds fetched at the same time."),
+    allow_failures: int = typer.Option(
+        0, "--allow-failures", min=0, help="Exit 0 while at most this many feeds fail."
+    ),
 ) -> None:
-    """Fetch and parse every feed once (no Kafka) and show what each one yields."""
+    """Fetch and parse every feed once (no Kafka) and show what each one yields.
+
+    Exits 1 when more than --allow-failures feeds (default: none) cannot be read."""
     feed_list = load_feeds_or_exit(feeds)
     results = asyncio.run(_check(feed_list, concurrency))
     table = Table("feed", "status", "HTTP", "entries", "articles", "seconds", "problems / error")
@@ -72,6 +77,13 @@ def check(
     console.print(table)
     failed = sum(1 for r in results if not r.ok)
     console.print(f"{len(results) - failed} of {len(results)} feed(s) readable", highlight=False)
+    if failed > allow_failures:
+        err_console.print(
+            f"[red]error:[/red] {failed} feed(s) failed, more than --allow-failures "
+            f"{allow_failures}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -113,3 +113,12 @@ def test_the_shipped_feed_list_is_valid_and_covers_the_languages() -> None:
     assert len(feeds) >= 30
     assert {"en", "ru", "zh"} <= {f.language for f in feeds}
     assert not any(f.allow_private for f in feeds)
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_boolean_poll_interval_is_refused_not_read_as_one_second(value: bool) -> None:
+    data = {"feeds": [{"name": "A", "url": "https://a.example/rss", "poll_interval": value}]}
+    with pytest.raises(FeedListError) as caught:
+        feeds_from_data(data)
+    assert "poll_interval" in str(caught.value)
+    assert f"got {str(value).lower()}" in str(caught.value)

@@ -68,3 +68,44 @@ def test_body_combines_text_facets_and_time() -> None:
 def test_no_text_matches_everything() -> None:
     body = EventQuery().body()
     assert body["query"]["bool"] == {"must": [{"match_all": {}}], "filter": []}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "moon",
+        "title:moon AND summary:reactor",
+        "title.keyword:Moon OR evidence.term:x",
+        "_exists_:url",
+        "actors:RU AND severity:high",
+        "title*:moon",
+        "moon AND (",  # not luqum's to judge: Elasticsearch answers with its own error
+    ],
+)
+def test_fields_of_the_events_mapping_are_accepted(text: str) -> None:
+    EventQuery(text=text).check()
+
+
+def test_an_unknown_field_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(InvalidQuery) as caught:
+        EventQuery(text="moon AND nosuchfield:x").body()
+    message = str(caught.value)
+    assert message.startswith("unknown field 'nosuchfield' in the query (known: ")
+    assert "actors" in message and "title.keyword" in message and "@timestamp" in message
+
+
+def test_unknown_severities_types_and_actors_are_refused_with_the_allowed_values() -> None:
+    with pytest.raises(InvalidQuery, match="--severity: expected one of high, medium, low, none"):
+        EventQuery(severities=["critical"]).check()
+    with pytest.raises(InvalidQuery, match=r"--type: expected one of lunar, .*got telepathy"):
+        EventQuery(event_types=["telepathy"]).check()
+    with pytest.raises(InvalidQuery, match=r"--actor: .*got Russia"):
+        EventQuery(actors=["Russia"]).check()
+    EventQuery(actors=["ru", "NATO"], severities=["high"], event_types=["lunar"]).check()
+
+
+def test_since_after_until_is_refused() -> None:
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    with pytest.raises(InvalidQuery, match=r"--since \(2026-11-20T00:00:00Z\) is after --until"):
+        EventQuery(since=now, until=now - timedelta(days=1)).check()
+    EventQuery(since=now, until=now).check()

@@ -60,3 +60,35 @@ def test_invalid_feed_list_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["feeds", "check", "--feeds", str(bad)])
     assert result.exit_code == 2
     assert "feed #1 (x): url:" in result.stderr
+
+
+def _dead_feeds(tmp_path: Path) -> Path:
+    # Port 9 (discard) refuses connections at once: two feeds that always fail.
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(
+        yaml.safe_dump(
+            {
+                "feeds": [
+                    {"name": n, "url": f"http://127.0.0.1:9/{n}.xml", "allow_private": True}
+                    for n in ("one", "two")
+                ]
+            }
+        )
+    )
+    return feeds
+
+
+def test_feeds_check_exits_1_when_a_feed_fails(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["feeds", "check", "--feeds", str(_dead_feeds(tmp_path))])
+    assert result.exit_code == 1
+    assert "0 of 2 feed(s) readable" in result.stdout
+    assert result.stderr.strip() == "error: 2 feed(s) failed, more than --allow-failures 0"
+
+
+@pytest.mark.parametrize(("allowed", "code"), [(1, 1), (2, 0)])
+def test_allow_failures_tolerates_that_many(tmp_path: Path, allowed: int, code: int) -> None:
+    feeds = _dead_feeds(tmp_path)
+    result = CliRunner().invoke(
+        app, ["feeds", "check", "--feeds", str(feeds), "--allow-failures", str(allowed)]
+    )
+    assert result.exit_code == code, result.output
