@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import logging
 import signal
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 from aiokafka import AIOKafkaConsumer
@@ -17,9 +20,15 @@ from rich.text import Text
 
 from orbitwatch.core.errors import OrbitwatchError
 from orbitwatch.core.health_server import HealthServer
-from orbitwatch.core.kafka import kafka_client_options
+from orbitwatch.core.kafka import (
+    kafka_address,
+    kafka_client_options,
+    kafka_unreachable,
+    probe_kafka,
+    wait_for_kafka,
+)
 from orbitwatch.core.logs import configure_logging
-from orbitwatch.core.settings import get_settings
+from orbitwatch.core.settings import Settings, get_settings
 from schemas import Alert, Severity, Silence, SilenceScope, utc_now
 from streams.alerting.durations import format_duration, parse_duration
 from streams.alerting.rules import RuleDefaults, RuleFileError, load_rules
@@ -31,6 +40,13 @@ rules_app = typer.Typer(help="Alert rule files.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
 console = Console(soft_wrap=True, highlight=False)
+log = logging.getLogger("orbitwatch.alerts")
+
+T = TypeVar("T")
+
+WAIT_OPTION = typer.Option(
+    False, "--wait", help="If Kafka does not answer, wait for it (one line per try)."
+)
 
 SEVERITY_STYLE = {
     Severity.high: "bold red",
@@ -38,6 +54,34 @@ SEVERITY_STYLE = {
     Severity.low: "cyan",
     Severity.none: "dim",
 }
+
+
+def unreachable_exit(settings: Settings) -> typer.Exit:
+    typer.echo(f"error: Kafka at {kafka_address(settings)} is unreachable", err=True)
+    return typer.Exit(1)
+
+
+def run_with_kafka(settings: Settings, work: Coroutine[Any, Any, T], *, wait: bool = False) -> T:
+    """Run ``work`` once Kafka answers. Without ``wait``, a Kafka that does not answer ends
+    the command with one line and exit 1; with it, the command waits (one line per try)."""
+
+    async def probed() -> T:
+        if wait:
+            await wait_for_kafka(settings, log)
+        else:
+            await probe_kafka(settings)
+        return await work
+
+    if wait:
+        configure_logging(settings)
+    try:
+        return asyncio.run(probed())
+    except Exception as exc:
+        if kafka_unreachable(exc):
+            raise unreachable_exit(settings) from None
+        raise
+    finally:
+        work.close()  # never awaited when the probe failed; a no-op otherwise
 
 
 @dataclass(frozen=True)
@@ -90,15 +134,18 @@ def tail(
     rule: list[str] = typer.Option([], help="Only these rules (repeatable)."),
     actor: list[str] = typer.Option([], help="Only alerts involving these actors (repeatable)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    wait: bool = WAIT_OPTION,
 ) -> None:
     """Follow the alerts topic (from now on, unless --from-beginning). Ctrl-C stops."""
     wanted = AlertFilter(severity, frozenset(rule), frozenset(a.upper() for a in actor))
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_tail(from_beginning, wanted, as_json))
-
-
-async def _tail(from_beginning: bool, wanted: AlertFilter, as_json: bool) -> None:
     settings = get_settings()
+    with contextlib.suppress(KeyboardInterrupt):
+        run_with_kafka(settings, _tail(settings, from_beginning, wanted, as_json), wait=wait)
+
+
+async def _tail(
+    settings: Settings, from_beginning: bool, wanted: AlertFilter, as_json: bool
+) -> None:
     consumer = AIOKafkaConsumer(
         settings.topic_alerts,
         **kafka_client_options(settings),
@@ -136,6 +183,7 @@ def silence(
     story: str | None = typer.Option(None, help="Silence this story id."),
     duration: str = typer.Option(..., "--for", help="How long, e.g. 30m, 6h, 2d."),
     reason: str = typer.Option("", help="Why (shown by `alerts silences`)."),
+    wait: bool = WAIT_OPTION,
 ) -> None:
     """Stop alerts for a rule or a story for a while."""
     scope, target = _scope(rule, story)
@@ -152,14 +200,16 @@ def silence(
         created_at=now,
         created_by=_who(),
     )
-    asyncio.run(publish_silence(get_settings(), record))
+    settings = get_settings()
+    run_with_kafka(settings, publish_silence(settings, record), wait=wait)
     console.print(f"silenced {scope.value} {target} until {record.until:%Y-%m-%d %H:%M}Z")
 
 
 @app.command()
 def silences() -> None:
     """List the silences in force."""
-    book = asyncio.run(read_silences(get_settings()))
+    settings = get_settings()
+    book = run_with_kafka(settings, read_silences(settings))
     active = book.active(utc_now())
     if not active:
         console.print("no active silences")
@@ -186,13 +236,13 @@ def unsilence(
     """Lift a silence before it ends."""
     scope, target = _scope(rule, story)
     settings = get_settings()
-    current = asyncio.run(read_silences(settings)).get(scope, target)
+    current = run_with_kafka(settings, read_silences(settings)).get(scope, target)
     now = utc_now()
     if current is None or not current.active_at(now):
         console.print(f"{scope.value} {target} is not silenced")
         raise typer.Exit(1)
     lifted = current.model_copy(update={"lifted_at": now, "until": now})
-    asyncio.run(publish_silence(settings, lifted))
+    run_with_kafka(settings, publish_silence(settings, lifted))
     console.print(f"lifted the silence of {scope.value} {target}")
 
 
@@ -241,7 +291,9 @@ async def _run_until_signal(notifier: Notifier) -> None:
     if settings.metrics_port:
         await health.start()
     try:
-        await notifier.run(stop)
+        # /ready stays false meanwhile: the notifier has no partitions yet.
+        if await wait_for_kafka(settings, log, stop):
+            await notifier.run(stop)
     finally:
         await health.stop()
 

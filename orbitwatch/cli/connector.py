@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from pathlib import Path
 
@@ -14,7 +15,13 @@ from connectors.producer import DeliveryFailed, KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
 from connectors.state import restore_states
 from orbitwatch.core.health_server import HealthServer
-from orbitwatch.core.kafka import TopicReadFailed
+from orbitwatch.core.kafka import (
+    TopicReadFailed,
+    kafka_address,
+    kafka_unreachable,
+    probe_kafka,
+    wait_for_kafka,
+)
 from orbitwatch.core.logs import configure_logging
 from orbitwatch.core.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -23,6 +30,7 @@ DEFAULT_FEEDS = PROJECT_ROOT / "deploy" / "feeds.yaml"
 app = typer.Typer(help="The RSS/Atom connector: polls feeds and produces new articles to Kafka.")
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
+log = logging.getLogger("orbitwatch.connector")
 
 
 def load_feeds_or_exit(path: Path) -> list[FeedConfig]:
@@ -63,6 +71,10 @@ async def _run(
     if settings.metrics_port and not once:
         await health.start()
     try:
+        if once:
+            await probe_kafka(settings)  # one line and exit 1 when it does not answer
+        elif not await wait_for_kafka(settings, log, stop):  # /ready stays false meanwhile
+            return
         store = await restore_states(settings, log=lambda line: err_console.print(line))
         async with KafkaSink(settings) as sink, Connector(feeds, sink, store, options) as conn:
             ready.set()  # state restored and producer connected: polls can go out
@@ -92,3 +104,11 @@ def run(
     except (DeliveryFailed, TopicReadFailed) as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
+    except Exception as exc:
+        if not kafka_unreachable(exc):
+            raise
+        err_console.print(
+            f"[red]error:[/red] Kafka at {kafka_address(settings)} is unreachable",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import typer
+from aiokafka.errors import KafkaConnectionError
 from rich.console import Console
 from typer.testing import CliRunner
 
+from orbitwatch.cli import alerts as alerts_cli
 from orbitwatch.cli import app
 from orbitwatch.cli.alerts import AlertFilter, render_alert
-from orbitwatch.core.settings import PROJECT_ROOT
+from orbitwatch.core.settings import PROJECT_ROOT, Settings
 from schemas import Alert, Severity
 from streams.alerting.engine import StoryAlerter
 from streams.alerting.silences import SilenceBook
@@ -63,3 +66,37 @@ def test_rules_check_command(tmp_path: Path) -> None:
     failed = runner.invoke(app, ["alerts", "rules", "check", str(bad)])
     assert failed.exit_code == 1
     assert "rules[0] (x): when.query:" in failed.output
+
+
+def _settings(**values: object) -> Settings:
+    return Settings(kafka_bootstrap_servers="kafka.example:9092", **values)  # type: ignore[arg-type]
+
+
+def test_run_with_kafka_unreachable_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def refused(settings: Settings, timeout: float = 10.0) -> None:
+        raise KafkaConnectionError("Unable to bootstrap from [('kafka.example', 9092)]")
+
+    async def work() -> str:
+        raise AssertionError("must not run without Kafka")
+
+    monkeypatch.setattr(alerts_cli, "probe_kafka", refused)
+    with pytest.raises(typer.Exit) as exit_info:
+        alerts_cli.run_with_kafka(_settings(), work())
+    assert exit_info.value.exit_code == 1
+    assert capsys.readouterr().err == "error: Kafka at kafka.example:9092 is unreachable\n"
+
+
+def test_run_with_kafka_runs_the_work_once_kafka_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    probes: list[str] = []
+
+    async def answers(settings: Settings, timeout: float = 10.0) -> None:
+        probes.append(settings.kafka_bootstrap_servers)
+
+    async def work() -> str:
+        return "done"
+
+    monkeypatch.setattr(alerts_cli, "probe_kafka", answers)
+    assert alerts_cli.run_with_kafka(_settings(), work()) == "done"
+    assert probes == ["kafka.example:9092"]
