@@ -47,12 +47,21 @@ directory (environment variables win). Names are case-insensitive.
 
 Value syntax:
 
-- durations: ISO 8601 (`PT30S`, `PT6H`, `P7D`) or `HH:MM:SS` (`06:00:00`); a bare number
-  is refused;
+- durations: ISO 8601 (`PT30S`, `PT6H`, `P7D`) or `HH:MM:SS` (`06:00:00`), always
+  positive; a bare number, zero or a negative duration is refused;
 - lists: JSON (`'["RU","CN"]'`);
 - booleans: `true` / `false` (also `1` / `0`, `yes` / `no`);
+- URLs: `http://` or `https://` with a host, checked when the settings are read; a
+  password in a URL (`http://elastic:PASSWORD@host:9200`) is never printed or logged (it
+  shows as `***`);
 - secrets are never printed by orbitwatch; prefer your orchestrator's secret store to a
   `.env` file.
+
+Settings are validated once, before any command runs: every invalid value is reported on
+one line (`error: ORBITWATCH_TOPIC_PARTITIONS: expected a number >= 1, got 0`) and the
+command exits with code 2, with a traceback only under `--debug` or
+`ORBITWATCH_LOG_LEVEL=DEBUG`. `orbitwatch settings check` also checks the watchlist against
+the actor codes of the classifier's gazetteer.
 
 The defaults point at the local servers of `orbitwatch infra up`; `deploy/compose.yaml`
 overrides what differs in containers (see `deploy/.env.example` and `docs/operations.md`).

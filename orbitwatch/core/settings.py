@@ -38,7 +38,7 @@ _HOST_PORT = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
 
 _BEFORE_AT = re.compile(r"[^\s\"',\[\]/*]+@")
 
-DURATION_EXPECTED = "expected a positive duration such as PT72H, P1D or 3600 (seconds)"
+DURATION_EXPECTED = "expected a positive duration such as PT72H, P1D or 06:00:00"
 
 
 class KafkaSecurityProtocol(StrEnum):

@@ -89,7 +89,7 @@ def _problems(monkeypatch: pytest.MonkeyPatch, **env: str) -> list[str]:
             "STORY_WINDOW",
             "-P1D",
             "error: ORBITWATCH_STORY_WINDOW: expected a positive duration such as PT72H, P1D "
-            "or 3600 (seconds), got -P1D",
+            "or 06:00:00, got -P1D",
         ),
         (
             "LOG_LEVEL",
