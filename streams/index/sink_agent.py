@@ -52,12 +52,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar, cast
 
 import faust
-from elasticsearch import AsyncElasticsearch
+from elastic_transport import TransportError
+from elasticsearch import ApiError, AsyncElasticsearch
 from faust.streams import Stream
 from faust.types import EventT, StreamT, TopicT
 
 from orbitwatch.core.elastic import make_async_client, make_client
 from orbitwatch.core.errors import OrbitwatchError
+from orbitwatch.core.outage import Outage, server_address
 from orbitwatch.core.retry import Backoff, RetryAbandoned, retry_forever
 from orbitwatch.core.settings import Settings
 from schemas.indices.names import IndexNames
@@ -67,6 +69,8 @@ from streams.index.bulk import IndexOperation
 from streams.index.elasticsearch import BulkSink, Rejection
 
 log = logging.getLogger(__name__)
+
+OUTAGE_SUMMARY_SECONDS = 60.0
 
 O = TypeVar("O")  # noqa: E741 - the caller's handle on a document's origin
 T = TypeVar("T")
@@ -84,12 +88,40 @@ def es_backoff(settings: Settings) -> Backoff:
     )
 
 
-def count_retry(exc: BaseException, delay: float, attempt: int) -> None:
-    sink_metrics.BULK_RETRIES.labels(type(exc).__name__).inc()
-    if isinstance(exc, OrbitwatchError):
-        log.warning("attempt %d failed (%s); retrying in %.1fs", attempt, exc, delay)
-    else:  # not an outage we know: keep the traceback, it is probably a bug
-        log.error("attempt %d failed; retrying in %.1fs", attempt, delay, exc_info=exc)
+class RetryReporter:
+    """What the sink's retries tell the operator: each failed attempt is counted in the
+    metrics and fed to an :class:`~orbitwatch.core.outage.Outage`, which logs one line when
+    Elasticsearch goes away (where, the error), a summary per minute while it stays away
+    (attempts, events held) and one line when it is back. Every attempt is logged at DEBUG.
+
+    An error that is not an outage we know (not an ``OrbitwatchError``: probably a bug)
+    keeps its traceback, once per outage, in the first line's DEBUG companion and here at
+    ERROR the first time it is seen.
+    """
+
+    def __init__(self, settings: Settings, who: str) -> None:
+        self.outage = Outage(
+            "Elasticsearch",
+            server_address(settings.es_url),
+            log,
+            who=who,
+            summary_every=OUTAGE_SUMMARY_SECONDS,
+        )
+        self.held = 0  # events of the batch being written
+        self._unexpected: set[str] = set()
+
+    def __call__(self, exc: BaseException, delay: float, attempt: int) -> None:
+        sink_metrics.BULK_RETRIES.labels(type(exc).__name__).inc()
+        log.debug("attempt %d failed (%s); retrying in %.1fs", attempt, exc, delay)
+        kind = type(exc).__name__
+        expected = isinstance(exc, OrbitwatchError | ApiError | TransportError)
+        if not expected and kind not in self._unexpected:
+            self._unexpected.add(kind)
+            log.error("unexpected %s while writing to Elasticsearch", kind, exc_info=exc)
+        self.outage.failed(exc, held=self.held)
+
+    def answered(self) -> None:
+        self.outage.succeeded()
 
 
 def install_indices(settings: Settings, names: IndexNames) -> None:
@@ -133,6 +165,7 @@ class BatchSinkAgent(Generic[O]):
         self.names = IndexNames(settings.index_prefix)
         self.to_operations = to_operations
         self.answered = answered
+        self.report = RetryReporter(settings, name)
         app.agent(topic, name=name)(self._agent)
 
     async def _agent(self, stream: StreamT[bytes]) -> None:
@@ -144,12 +177,13 @@ class BatchSinkAgent(Generic[O]):
                 lambda: asyncio.to_thread(install_indices, self.settings, self.names),
                 abandonable=False,
             )
+            self.report.answered()
             sink: BulkSink[O] = BulkSink(
                 client,
                 max_docs=self.settings.es_bulk_max_docs,
                 max_bytes=self.settings.es_bulk_max_bytes,
                 backoff=es_backoff(self.settings),
-                on_retry=count_retry,
+                on_retry=self.report,
                 on_chunk=lambda docs, size: sink_metrics.BULK_REQUESTS.inc(),
                 give_up=self.must_yield,
             )
@@ -162,12 +196,14 @@ class BatchSinkAgent(Generic[O]):
                 pin(events)  # no await before this
                 log.debug("batch of %d events", len(events))
                 started = time.monotonic()
+                self.report.held = len(events)
                 try:
                     await self.write(events, sink, client)
                 except RetryAbandoned as exc:
                     sink.clear()
                     log.warning("abandoned a batch of %d events: %s", len(events), exc)
                     continue
+                self.report.answered()
                 release(events)
                 sink_metrics.BATCH_SECONDS.observe(time.monotonic() - started)
         finally:
@@ -194,6 +230,6 @@ class BatchSinkAgent(Generic[O]):
         return await retry_forever(
             operation,
             es_backoff(self.settings),
-            on_retry=count_retry,
+            on_retry=self.report,
             give_up=self.must_yield if abandonable else lambda: False,
         )

@@ -4,6 +4,7 @@ operations (streams/index/sink_agent.py, streams/index/alerts.py)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -12,12 +13,14 @@ from typing import Any
 import pytest
 
 from orbitwatch.core.retry import RetryAbandoned
+from orbitwatch.core.settings import Settings
 from schemas import Alert, AlertKind, Severity
 from schemas.indices.names import IndexNames
 from streams.index.alerts import alert_operations
 from streams.index.bulk import IndexOperation
 from streams.index.elasticsearch import Rejection
-from streams.index.sink_agent import BatchSinkAgent, pin, release
+from streams.index.errors import SinkUnavailable
+from streams.index.sink_agent import BatchSinkAgent, RetryReporter, pin, release
 
 pytestmark = pytest.mark.unit
 
@@ -100,3 +103,33 @@ def test_alert_operations_skip_unreadable_alerts_and_use_the_alert_id() -> None:
     (op,) = alert_operations(events, names)  # type: ignore[arg-type]
     assert (op.index, op.doc_id, op.origin) == (names.alerts_index(AT), "al_x", "r")
     assert op.source == alert.to_bytes()
+
+
+def test_retry_reporter_names_elasticsearch_and_summarises_an_outage(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Settings(es_url="http://elastic:hunter2@es.example:9200")
+    report = RetryReporter(settings, "index-events")
+    clock = [0.0]
+    report.outage.clock = lambda: clock[0]
+    report.held = 40
+    failure = SinkUnavailable("Elasticsearch is unreachable: ConnectionError: refused")
+    with caplog.at_level(logging.INFO, logger="streams.index.sink_agent"):
+        for attempt in range(1, 200):  # one attempt a second for 199 s
+            clock[0] = float(attempt)
+            report(failure, 1.0, attempt)
+        report.answered()
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert lines == [
+        "Elasticsearch at http://es.example:9200 (index-events) is unavailable: "
+        "SinkUnavailable: Elasticsearch is unreachable: ConnectionError: refused",
+        *[
+            f"Elasticsearch at http://es.example:9200 (index-events) still unavailable after "
+            f"{seconds}s: {seconds + 1} failed attempts, 40 events held; last error: "
+            "SinkUnavailable: Elasticsearch is unreachable: ConnectionError: refused"
+            for seconds in (60, 120, 180)
+        ],
+        "Elasticsearch at http://es.example:9200 (index-events) is back after 198s "
+        "(199 failed attempts)",
+    ]
+    assert "hunter2" not in caplog.text
