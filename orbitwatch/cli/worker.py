@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import cast
+from typing import NoReturn, cast
 
 import faust
+import typer
 from faust.tables.manager import TableManager
 
+from orbitwatch.cli.settings import check_watchlist, exit_on_settings_error
+from orbitwatch.core.errors import ConfigError, SettingsError
 from orbitwatch.core.health_server import HealthServer
-from orbitwatch.core.kafka import ensure_topics
+from orbitwatch.core.kafka import ensure_topics_quietly, kafka_address, kafka_unreachable
 from orbitwatch.core.logs import configure_logging
+from orbitwatch.core.outage import describe_error, wait_for
+from orbitwatch.core.retry import Sleep
 from orbitwatch.core.settings import Settings, get_settings
 from schemas.topics import topic_specs
+
+log = logging.getLogger("orbitwatch.worker")
+
+# Clients whose own per-failure lines would repeat what the outage lines already say.
+CHATTY_CLIENT_LOGGERS = ("elastic_transport",)
 
 
 class _Worker(faust.Worker):
@@ -47,13 +57,66 @@ class _Worker(faust.Worker):
         await super().on_stop()
 
 
+def fail(settings: Settings, message: str, code: int) -> NoReturn:
+    """One line on stderr (a JSON event with ORBITWATCH_LOG_FORMAT=json), then exit."""
+    if settings.log_format == "json":
+        for line in message.splitlines():
+            log.error(line)
+    else:
+        typer.echo("\n".join(f"error: {line}" for line in message.splitlines()), err=True)
+    raise typer.Exit(code)
+
+
+async def wait_then_create_topics(settings: Settings, sleep: Sleep = asyncio.sleep) -> None:
+    """Wait until Kafka answers (``/ready`` says not ready meanwhile), then create the
+    topics that are missing."""
+    health = HealthServer(
+        settings.metrics_host, settings.metrics_port, {"kafka_connected": _not_yet}
+    )
+    if settings.metrics_port:
+        await health.start()
+    try:
+        # The worker's tables are partitioned like articles.raw, so the topic must exist
+        # with the configured partition count before faust declares its changelogs.
+        await wait_for(
+            lambda: ensure_topics_quietly(settings, topic_specs(settings)),
+            "Kafka",
+            kafka_address(settings),
+            log=log,
+            retriable=kafka_unreachable,
+            sleep=sleep,
+        )
+    finally:
+        await health.stop()
+
+
+async def _not_yet() -> bool:
+    return False
+
+
 def worker() -> None:
     """Run the stream worker: articles.raw -> classify -> stories -> events.classified."""
     from streams.worker import build_worker_app
 
     settings = get_settings()
-    # The worker's tables are partitioned like articles.raw, so the topic must exist with the
-    # configured partition count before faust declares its changelogs.
-    asyncio.run(ensure_topics(settings, topic_specs(settings)))
-    app, _ = build_worker_app(settings)
+    try:
+        check_watchlist(settings)
+    except SettingsError as exc:
+        exit_on_settings_error(exc)
+    configure_logging(settings)
+    for name in CHATTY_CLIENT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    # Files first (alert rules, classifier model, gazetteers): a bad file is reported before
+    # any server is touched.
+    try:
+        app, _ = build_worker_app(settings)
+    except ConfigError as exc:
+        fail(settings, str(exc), 2)
+    try:
+        asyncio.run(wait_then_create_topics(settings))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        log.debug("start-up failed", exc_info=exc)
+        fail(settings, f"Kafka at {kafka_address(settings)}: {describe_error(exc)}", 1)
     _Worker(app, settings).execute_from_commandline()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -188,7 +189,12 @@ def kafka_unreachable(exc: BaseException) -> bool:
 
     return isinstance(
         exc,
-        KafkaConnectionError | KafkaTimeoutError | NodeNotReadyError | OSError | TimeoutError,
+        KafkaConnectionError
+        | KafkaTimeoutError
+        | NodeNotReadyError
+        | ConnectionError
+        | socket.gaierror  # a name that does not resolve (yet, in compose)
+        | TimeoutError,
     )
 
 

@@ -63,3 +63,19 @@ def test_missing_ca_file_is_an_error_not_a_silent_default(tmp_path: Path) -> Non
     )
     with pytest.raises(FileNotFoundError):
         kafka_client_options(settings)
+
+
+def test_kafka_unreachable_is_waiting_material_only_for_connection_errors() -> None:
+    import socket
+
+    from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
+
+    from orbitwatch.core.kafka import kafka_unreachable
+
+    assert kafka_unreachable(KafkaConnectionError("Unable to bootstrap"))
+    assert kafka_unreachable(ConnectionRefusedError())
+    assert kafka_unreachable(socket.gaierror("Name or service not known"))
+    assert kafka_unreachable(TimeoutError())
+    assert not kafka_unreachable(TopicAuthorizationFailedError())
+    assert not kafka_unreachable(PermissionError("no"))
+    assert not kafka_unreachable(ValueError("bug"))
