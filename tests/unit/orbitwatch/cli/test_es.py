@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app
-from orbitwatch.core.settings import get_settings
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    for name in list(os.environ):
-        if name.startswith("ORBITWATCH_"):
-            monkeypatch.delenv(name)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("command", [["es", "status"], ["es", "setup"]])

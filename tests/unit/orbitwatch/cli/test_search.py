@@ -3,27 +3,13 @@ is sent; the Elasticsearch address is printed without its password."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app
-from orbitwatch.core.settings import get_settings
 
 # Nothing listens here: a test that got past validation would fail to connect, not hang.
 NO_SERVER = {"ORBITWATCH_ES_URL": "http://elastic:PASSWORD@127.0.0.1:1"}
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    for name in list(os.environ):
-        if name.startswith("ORBITWATCH_"):
-            monkeypatch.delenv(name)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 @pytest.mark.parametrize(

@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
-import pytest
 from typer.testing import CliRunner
 
 from orbitwatch.cli import app
-from orbitwatch.core.settings import get_settings
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    for name in list(os.environ):
-        if name.startswith("ORBITWATCH_"):
-            monkeypatch.delenv(name)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_valid_settings_are_ok(runner: CliRunner) -> None:
