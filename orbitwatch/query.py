@@ -1,8 +1,11 @@
 """The search request behind ``orbitwatch search``: free text plus exact facet filters.
 
-Free text is a ``query_string`` over title and summary (so people can write ``moon AND
-reactor`` or ``"nuclear power plant"``); facets are ``terms`` filters on keyword fields, and
-the time range applies to ``@timestamp`` (published, else fetched time).
+Free text is a ``query_string`` (so people can write ``moon AND reactor`` or ``"nuclear
+power plant"``) over title and summary, each word and phrase also looked for, normalized, in
+``search_text`` (:mod:`orbitwatch.query_text`: stems in every language, simplified Chinese
+bigrams); facets are ``terms`` filters on keyword fields, and the time range applies to
+``@timestamp`` (published, else fetched time). The CLI and the web page both build their
+request here.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from luqum.exceptions import ParseError
 from luqum.parser import parser
 
 from orbitwatch.core.errors import ConfigError
+from orbitwatch.query_text import SEARCH_FIELD, fallback_terms, rewrite
 from schemas.base import utc_now
 from schemas.classification import ACTOR_PATTERN, EventType, Severity
 from schemas.documents import EventDocument
@@ -137,15 +141,7 @@ class EventQuery:
         self.check()
         must: list[dict[str, Any]] = []
         if self.text and self.text.strip():
-            must.append(
-                {
-                    "query_string": {
-                        "query": self.text,
-                        "fields": list(TEXT_FIELDS),
-                        "default_operator": "AND",
-                    }
-                }
-            )
+            must.append(text_query(self.text))
         filters: list[dict[str, Any]] = []
         for name, values in (
             ("actors", [a.upper() for a in self.actors]),
@@ -168,6 +164,30 @@ class EventQuery:
             "size": self.limit,
             "sort": [{"@timestamp": {"order": "desc"}}, {"article_id": {"order": "asc"}}],
         }
+
+
+def _query_string(text: str, fields: Iterable[str]) -> dict[str, Any]:
+    return {"query_string": {"query": text, "fields": list(fields), "default_operator": "AND"}}
+
+
+def text_query(text: str) -> dict[str, Any]:
+    """The free-text part: ``text`` rewritten word by word to look in ``search_text`` too.
+    Text luqum cannot parse goes to Elasticsearch as written (its syntax is the reference,
+    and it may accept it), or-ed with all its words normalized."""
+    try:
+        return _query_string(rewrite(text), TEXT_FIELDS)
+    except (ParseError, TypeError, ValueError):
+        pass
+    plain = _query_string(text, TEXT_FIELDS)
+    normalized = fallback_terms(text)
+    if normalized is None:
+        return plain
+    return {
+        "bool": {
+            "should": [plain, _query_string(normalized, [SEARCH_FIELD])],
+            "minimum_should_match": 1,
+        }
+    }
 
 
 def normalize_pair(pair: str) -> str:

@@ -5,6 +5,10 @@ from a hand-built dict, and the index mappings are generated from them
 (:mod:`schemas.indices.mapping`), so a field cannot exist in one and not the other.
 
 - :class:`EventDocument`: one per classified article, ``_id`` = article id.
+- Both carry ``search_text``, computed from their text and its language
+  (:mod:`schemas.indices.search_text`): what free-text search looks in, whatever the
+  language and whatever analyzers the cluster lacks. Computed, never read back: a document
+  re-parsed and written again (``orbitwatch es reindex``) gets the current normalization.
 - :class:`StoryDocument`: one per story, ``_id`` = story id, rewritten whole as articles
   join. It doubles as the indexing worker's aggregate state (a faust table holds its JSON),
   so it carries the bounded list of member article ids that keeps replays from inflating
@@ -16,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, computed_field
 
 from schemas.base import Message, UtcDatetime
 from schemas.classification import (
@@ -27,6 +31,7 @@ from schemas.classification import (
     Relation,
     Severity,
 )
+from schemas.indices.search_text import document_search_text
 
 MAX_STORY_MEMBERS = 500
 MAX_STORY_URLS = 50
@@ -41,6 +46,17 @@ class FullText:
 
 
 SearchableText = Annotated[str, FullText()]
+
+
+class SearchTokens:
+    """Field marker: normalized tokens (:mod:`schemas.indices.search_text`), indexed as
+    they are (the ``whitespace`` analyzer, present on every cluster)."""
+
+    def __repr__(self) -> str:
+        return "SearchTokens()"
+
+
+NormalizedText = Annotated[str, SearchTokens()]
 
 
 class Document(Message):
@@ -77,6 +93,10 @@ class EventDocument(Document):
     score: float
     evidence: list[Evidence] = Field(default_factory=list)
     classifier_version: str
+
+    @computed_field(description="Title and summary normalized for search (stems, bigrams)")
+    def search_text(self) -> NormalizedText:
+        return document_search_text((self.title, self.summary), self.language)
 
     @classmethod
     def from_event(cls, event: ClassifiedEvent) -> EventDocument:
@@ -156,6 +176,7 @@ class StoryDocument(Document):
     timestamp: UtcDatetime = Field(alias="@timestamp", description="Last seen: latest activity")
     story_id: str
     title: SearchableText = Field(default="", description="Title of the earliest article")
+    title_language: str | None = Field(default=None, description="Language of the title")
     first_article_id: str
     first_seen: UtcDatetime
     last_seen: UtcDatetime
@@ -173,6 +194,10 @@ class StoryDocument(Document):
     max_severity: Severity = Severity.none
     latest_classification: ClassificationSummary
 
+    @computed_field(description="The title normalized for search (stems, bigrams)")
+    def search_text(self) -> NormalizedText:
+        return document_search_text((self.title,), self.title_language)
+
     @classmethod
     def start(cls, story_id: str, event: ClassifiedEvent) -> StoryDocument:
         """An empty story seeded from its first member; :meth:`absorb` then counts it."""
@@ -181,6 +206,7 @@ class StoryDocument(Document):
             timestamp=at,
             story_id=story_id,
             title=event.article.title,
+            title_language=event.article.language,
             first_article_id=event.article.id,
             first_seen=at,
             last_seen=at,
@@ -198,6 +224,7 @@ class StoryDocument(Document):
         at = event_time(event)
         if at < self.first_seen:
             self.first_seen, self.title, self.first_article_id = at, article.title, article.id
+            self.title_language = article.language
         if at >= self.last_seen:
             self.last_seen = at
             self.latest_classification = ClassificationSummary.of(event)

@@ -26,13 +26,15 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from schemas.documents import FullText
+from schemas.documents import FullText, SearchTokens
 
 KEYWORD: dict[str, Any] = {"type": "keyword", "ignore_above": 1024}
 TEXT_WITH_KEYWORD: dict[str, Any] = {
     "type": "text",
     "fields": {"keyword": {"type": "keyword", "ignore_above": 512}},
 }
+# Tokens as written: no lowercasing or splitting of CJK bigrams into characters.
+SEARCH_TOKENS: dict[str, Any] = {"type": "text", "analyzer": "whitespace"}
 
 
 def mapping_for(model: type[BaseModel], text_fields: Collection[str] = ()) -> dict[str, Any]:
@@ -48,6 +50,8 @@ def properties_for(model: type[BaseModel], text_fields: Collection[str] = ()) ->
         properties[field_name] = (
             dict(TEXT_WITH_KEYWORD) if full_text else field_mapping(info.annotation)
         )
+    for name, computed in model.model_computed_fields.items():
+        properties[computed.alias or name] = field_mapping(computed.return_type)
     return properties
 
 
@@ -58,6 +62,8 @@ def field_mapping(annotation: Any) -> dict[str, Any]:
         base, *markers = get_args(annotation)
         if any(isinstance(m, FullText) for m in markers):
             return dict(TEXT_WITH_KEYWORD)
+        if any(isinstance(m, SearchTokens) for m in markers):
+            return dict(SEARCH_TOKENS)
         return field_mapping(base)
     if origin in (Union, types.UnionType):
         options = [arg for arg in get_args(annotation) if arg is not type(None)]

@@ -53,7 +53,10 @@ def test_body_combines_text_facets_and_time() -> None:
         limit=5,
     ).body()
     query = body["query"]["bool"]
-    assert query["must"][0]["query_string"]["query"] == "moon AND reactor"
+    assert query["must"][0]["query_string"]["query"] == (
+        "(title:moon OR summary:moon OR search_text:moon) AND "
+        "(title:reactor OR summary:reactor OR search_text:(react OR reactor))"
+    )
     assert query["must"][0]["query_string"]["fields"] == ["title", "summary"]
     assert {"terms": {"actors": ["RU"]}} in query["filter"]
     assert {"terms": {"actor_pairs": ["CN-RU"]}} in query["filter"]

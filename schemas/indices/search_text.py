@@ -1,0 +1,422 @@
+"""What the ``search_text`` field holds: text normalized for search without analysis plugins.
+
+The server-only Elasticsearch (and many managed clusters) has the ``standard`` and
+``whitespace`` analyzers but no language analyzers, stemmers, ICU or Chinese segmenters.
+So the language work happens here, in Python, on both sides:
+
+- documents: :func:`document_search_text` turns title and summary, in the article's
+  language, into space-separated tokens; the field is mapped with the ``whitespace``
+  analyzer, which indexes them as they are;
+- queries: :func:`query_alternatives` turns what a person typed, language unknown, into every
+  token sequence a matching document may hold (each Snowball stem the word could have, and
+  its plain folded form).
+
+Steps, identical on both sides: Unicode NFKC, case folding, ``ё`` -> ``е``, traditional ->
+simplified Chinese. Words of a spaced script are stemmed with the Snowball algorithm of the
+article's language (PyStemmer) when the word is in that language's script, else with the
+script's default (a Latin word in a Russian article is most likely English or a name), then
+folded further: Latin diacritics dropped after stemming (the stemmers expect them), Arabic
+letter variants unified. Runs of Han characters and kana, and of Hangul, become overlapping
+character bigrams (a run of one character stays as it is), so a Chinese query finds its words
+without a dictionary; the single characters of longer runs follow at the end of the field, so
+a one-character query finds them too, without breaking the bigrams' positions (phrases of
+bigrams stay exact).
+
+Everything is deterministic for a given PyStemmer and OpenCC: documents written by an older
+version are brought up to date by ``orbitwatch es reindex``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache, lru_cache
+
+import opencc
+import Stemmer
+
+# Language code (ISO 639-1, the primary subtag of ``Article.language``) -> Snowball algorithm.
+# Ukrainian has no Snowball stemmer: its own letters are mapped to their Russian counterparts
+# and the Russian stemmer does the rest (``станція``/``станції``/``станцію`` -> ``станц``).
+LANGUAGE_ALGORITHMS: dict[str, str] = {
+    "en": "english",
+    "ru": "russian",
+    "uk": "ukrainian",
+    "be": "ukrainian",
+    "de": "german",
+    "fr": "french",
+    "es": "spanish",
+    "pt": "portuguese",
+    "it": "italian",
+    "tr": "turkish",
+    "nl": "dutch",
+    "sv": "swedish",
+    "no": "norwegian",
+    "nb": "norwegian",
+    "nn": "norwegian",
+    "da": "danish",
+    "fi": "finnish",
+    "hu": "hungarian",
+    "ro": "romanian",
+    "ca": "catalan",
+    "eu": "basque",
+    "ga": "irish",
+    "lt": "lithuanian",
+    "et": "estonian",
+    "cs": "czech",
+    "pl": "polish",
+    "id": "indonesian",
+    "ms": "indonesian",
+    "el": "greek",
+    "ar": "arabic",
+    "fa": "persian",
+    "hi": "hindi",
+    "ne": "nepali",
+    "hy": "armenian",
+    "ta": "tamil",
+}
+
+LATIN, CYRILLIC, GREEK, ARABIC, DEVANAGARI, ARMENIAN, TAMIL = (
+    "latin",
+    "cyrillic",
+    "greek",
+    "arabic",
+    "devanagari",
+    "armenian",
+    "tamil",
+)
+
+# The script each algorithm stems; it leaves words of other scripts alone or mangles them.
+ALGORITHM_SCRIPTS: dict[str, str] = {
+    "russian": CYRILLIC,
+    "ukrainian": CYRILLIC,
+    "greek": GREEK,
+    "arabic": ARABIC,
+    "persian": ARABIC,
+    "hindi": DEVANAGARI,
+    "nepali": DEVANAGARI,
+    "armenian": ARMENIAN,
+    "tamil": TAMIL,
+}
+# The algorithm for a word whose script is not its article's (or of an article whose language
+# is unknown).
+SCRIPT_DEFAULTS: dict[str, str] = {
+    LATIN: "english",
+    CYRILLIC: "russian",
+    GREEK: "greek",
+    ARABIC: "arabic",
+    DEVANAGARI: "hindi",
+    ARMENIAN: "armenian",
+    TAMIL: "tamil",
+}
+
+# (first, last) code points -> script. Checked in order; the first letter of a word decides.
+_SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
+    (0x0041, 0x024F, LATIN),
+    (0x1E00, 0x1EFF, LATIN),  # Vietnamese and other precomposed Latin letters
+    (0x0370, 0x03FF, GREEK),
+    (0x1F00, 0x1FFF, GREEK),
+    (0x0400, 0x052F, CYRILLIC),
+    (0x0530, 0x058F, ARMENIAN),
+    (0x0600, 0x06FF, ARABIC),
+    (0x0750, 0x077F, ARABIC),
+    (0x0900, 0x097F, DEVANAGARI),
+    (0x0B80, 0x0BFF, TAMIL),
+)
+
+# Han ideographs and kana (no spaces between words) and Hangul (spaces between phrases, but
+# particles glued to nouns): both become character bigrams.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HIRAGANA = re.compile("[\u3040-\u309f]+$")
+
+
+def _mark_ranges() -> str:
+    """Combining marks as a regex class body: they continue a word (Devanagari vowel signs,
+    Arabic harakat) although ``str.isalnum`` says no."""
+    parts: list[str] = []
+    start = previous = -2
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code))[0] != "M":
+            continue
+        if code != previous + 1:
+            if start >= 0:
+                parts.append(f"{chr(start)}-{chr(previous)}")
+            start = code
+        previous = code
+    parts.append(f"{chr(start)}-{chr(previous)}")
+    return "".join(parts)
+
+
+_MARKS = _mark_ranges()
+_TOKEN = re.compile(
+    f"(?P<cjk>[{_CJK}]+)|(?P<hangul>[{_HANGUL}]+)|(?P<word>(?:[^\\W_{_CJK}{_HANGUL}]|[{_MARKS}])+)"
+)
+
+# Korean particles (josa) glued to the end of a noun: a query strips one to find the noun in
+# any case. Longest first. Only the query side strips (see :func:`_run_alternatives`).
+_JOSA = tuple(
+    sorted(
+        [
+            "에서는",
+            "에게서",
+            "으로는",
+            "으로서",
+            "으로써",
+            "까지는",
+            "부터는",
+            "에서",
+            "에게",
+            "한테",
+            "으로",
+            "로서",
+            "로써",
+            "까지",
+            "부터",
+            "처럼",
+            "보다",
+            "이나",
+            "이며",
+            "이다",
+            "과의",
+            "와의",
+            "의",
+            "은",
+            "는",
+            "이",
+            "가",
+            "을",
+            "를",
+            "에",
+            "로",
+            "와",
+            "과",
+            "도",
+            "만",
+            "나",
+        ],
+        key=len,
+        reverse=True,
+    )
+)
+
+# After stemming: letters a Latin-script user may type without their diacritic, and Arabic /
+# Persian letter variants that writers use interchangeably.
+_LATIN_EXTRA = str.maketrans({"ł": "l", "đ": "d", "ø": "o", "ı": "i", "ħ": "h", "æ": "ae"})
+_ARABIC_FOLD = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ی": "ي",
+        "ک": "ك",
+        "ة": "ه",
+        "ـ": None,  # tatweel, a stretching stroke
+        **{chr(c): None for c in range(0x064B, 0x0653)},  # harakat (short vowel marks)
+    }
+)
+
+
+# Algorithms of our own: a Snowball one applied after mapping some letters.
+_MAPPED_ALGORITHMS: dict[str, tuple[str, dict[int, str]]] = {
+    "ukrainian": ("russian", str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г", "ў": "у"})),
+}
+# Russian drops the vowel of -ок/-ек/-ец in most cases (поставок/поставки, конец/конца), which
+# Snowball leaves alone: the vowel goes from every stem, so both forms meet.
+_FLEETING_VOWEL = re.compile(r"(?<=...)[ое]([кц])$")
+# A stem shorter than this replaces a longer word only by accident (Turkish ``uydu``,
+# "satellite", read as a verb ending, stems to ``u``): the word is kept whole instead.
+MIN_STEM = 3
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _stemmer(algorithm: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(algorithm)
+
+
+def language_algorithm(language: str | None) -> str | None:
+    """The Snowball algorithm for a language code (``de``, ``pt-BR``), or None."""
+    if not language:
+        return None
+    primary = re.split(r"[-_\s]", language.strip().lower(), maxsplit=1)[0]
+    return LANGUAGE_ALGORITHMS.get(primary)
+
+
+def algorithm_script(algorithm: str) -> str:
+    return ALGORITHM_SCRIPTS.get(algorithm, LATIN)
+
+
+def script_of(word: str) -> str | None:
+    """The script of a word's first letter (None for digits and unlisted scripts)."""
+    for char in word:
+        if not char.isalpha():
+            continue
+        code = ord(char)
+        for first, last, script in _SCRIPT_RANGES:
+            if first <= code <= last:
+                return script
+        return None
+    return None
+
+
+def fold(text: str) -> str:
+    """NFKC, case folding, ``ё`` -> ``е`` and traditional -> simplified Chinese."""
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    if _HAN.search(folded):
+        folded = _t2s().convert(folded)
+    return folded
+
+
+def _finish(word: str, script: str | None) -> str:
+    """The folding that comes after stemming."""
+    if script == LATIN and not word.isascii():
+        decomposed = unicodedata.normalize("NFD", word.translate(_LATIN_EXTRA))
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+    if script == ARABIC:
+        return word.translate(_ARABIC_FOLD)
+    return word
+
+
+@lru_cache(maxsize=200_000)
+def normalize_word(word: str, algorithm: str | None) -> str:
+    """One folded word, stemmed with ``algorithm`` (None: no stemming) and finished."""
+    script = script_of(word)
+    if algorithm is not None and script is not None:
+        mapped = word
+        if algorithm in _MAPPED_ALGORITHMS:
+            algorithm, letters = _MAPPED_ALGORITHMS[algorithm]
+            mapped = word.translate(letters)
+        stem: str = _stemmer(algorithm).stemWord(mapped)
+        if algorithm == "russian":
+            stem = _FLEETING_VOWEL.sub(r"\1", stem)
+        if len(stem) >= MIN_STEM or len(stem) == len(mapped):
+            word = stem
+    return _finish(word, script)
+
+
+def _word_algorithm(script: str | None, algorithm: str | None) -> str | None:
+    if script is None:
+        return None
+    if algorithm is not None and algorithm_script(algorithm) == script:
+        return algorithm
+    return SCRIPT_DEFAULTS.get(script)
+
+
+def bigrams(run: str) -> list[str]:
+    """Overlapping character pairs of a run; a run of one character is itself."""
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _tokens(folded: str) -> Iterable[tuple[str, str]]:
+    """(kind, text) of every run: ``cjk``, ``hangul`` or ``word``."""
+    for match in _TOKEN.finditer(folded):
+        kind = match.lastgroup
+        assert kind is not None
+        yield kind, match.group()
+
+
+def document_search_text(texts: Iterable[str], language: str | None) -> str:
+    """The ``search_text`` of a document whose ``texts`` (title, summary) are in
+    ``language``: tokens separated by single spaces."""
+    algorithm = language_algorithm(language)
+    tokens: list[str] = []
+    characters: dict[str, None] = {}  # single characters of longer CJK runs, first seen first
+    for text in texts:
+        if not text:
+            continue
+        for kind, run in _tokens(fold(text)):
+            if kind == "word":
+                script = script_of(run)
+                tokens.append(normalize_word(run, _word_algorithm(script, algorithm)))
+            else:
+                tokens.extend(bigrams(run))
+                if len(run) > 1:
+                    characters.update(dict.fromkeys(run))
+    tokens.extend(characters)
+    return " ".join(tokens)
+
+
+# -- the query side -----------------------------------------------------------------------------
+
+
+def _all_algorithms() -> list[str]:
+    return sorted(set(LANGUAGE_ALGORITHMS.values()))
+
+
+def _word_forms(run: str) -> set[str]:
+    """Every token a document may hold for this word: its folded form and its stem under
+    each algorithm of its script."""
+    script = script_of(run)
+    forms = {normalize_word(run, None)}
+    if script is not None:
+        forms.update(
+            normalize_word(run, algorithm)
+            for algorithm in _all_algorithms()
+            if algorithm_script(algorithm) == script
+        )
+    return forms
+
+
+def _strip_josa(run: str) -> str | None:
+    for particle in _JOSA:
+        if run.endswith(particle) and len(run) - len(particle) >= 1:
+            return run[: -len(particle)]
+    return None
+
+
+def _run_alternatives(kind: str, run: str) -> list[tuple[str, ...]]:
+    """Alternatives for one CJK or Hangul run: its bigrams, and those of the run without a
+    grammatical ending (Japanese trailing kana such as ``打ち上げた``, a Korean particle)."""
+    found = [tuple(bigrams(run))]
+    stripped: str | None = None
+    if kind == "cjk" and (ending := _HIRAGANA.search(run)) and ending.start() >= 2:
+        stripped = run[: ending.start()]
+    elif kind == "hangul":
+        stripped = _strip_josa(run)
+    if stripped and stripped != run:
+        found.append(tuple(bigrams(stripped)))
+    return found
+
+
+def query_alternatives(text: str) -> list[tuple[str, ...]]:
+    """Token sequences, any one of which in a document's ``search_text`` means it matches
+    ``text`` (a word or a phrase someone typed, language unknown). A sequence of several
+    tokens is meant as a phrase. Empty when ``text`` has nothing to search for."""
+    runs = list(_tokens(fold(text)))
+    if not runs:
+        return []
+    if len(runs) == 1:
+        kind, run = runs[0]
+        if kind == "word":
+            return [(form,) for form in sorted(_word_forms(run))]
+        return _run_alternatives(kind, run)
+    # A phrase: one sequence per way an article could have been stemmed, each consistent
+    # (every word of the phrase in the same article language), plus the unstemmed one.
+    found: dict[tuple[str, ...], None] = {}
+    for algorithm in [None, *_all_algorithms()]:
+        sequence: list[str] = []
+        for kind, run in runs:
+            if kind != "word":
+                sequence.extend(bigrams(run))
+                continue
+            script = script_of(run)
+            chosen = None if algorithm is None else _word_algorithm(script, algorithm)
+            sequence.append(normalize_word(run, chosen))
+        found[tuple(sequence)] = None
+    return list(found)
+
+
+def supported_languages() -> list[str]:
+    """Language codes stemmed with a Snowball algorithm (for the docs and the CLI)."""
+    return sorted(LANGUAGE_ALGORITHMS)
