@@ -3,14 +3,19 @@
 File shape (``deploy/feeds.yaml``)::
 
     defaults:            # optional, applies to every feed that does not say otherwise
-      poll_interval: 15m
+      polling: adaptive  # or fixed (every poll_interval)
+      min_interval: 1m   # adaptive polling stays within these bounds
+      max_interval: 6h
+    hosts:               # optional, per host (the URL's host name); over the defaults
+      tass.ru: {min_interval: 5m}
     feeds:
       - name: NASA News Releases
         url: https://www.nasa.gov/news-release/feed/
         language: en
         tags: [space, agency, us]
         # id: nasa-news-releases   (derived from the name when absent)
-        # poll_interval: 10m       (seconds, or a number with s/m/h)
+        # poll_interval: 10m       (fixed polling: seconds, or a number with s/m/h)
+        # polling, min_interval, max_interval (as in defaults; the feed's word wins)
         # allow_private: false     (true only for feeds on loopback/private networks)
 
 Errors name the file, the entry (index and name), the field and the problem, all at once.
@@ -22,16 +27,28 @@ import hashlib
 import re
 import unicodedata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from orbitwatch.core.config_file import ConfigFileError, load_yaml_file
 
 DEFAULT_POLL_INTERVAL = 600.0
 MIN_POLL_INTERVAL = 1.0
+DEFAULT_MIN_INTERVAL = 60.0
+DEFAULT_MAX_INTERVAL = 6 * 3600.0
+# What a hosts: entry may set (the rest is per feed).
+HOST_KEYS = frozenset({"polling", "poll_interval", "min_interval", "max_interval"})
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -87,6 +104,16 @@ class FeedConfig(BaseModel):
     )
     tags: list[str] = Field(default_factory=list)
     poll_interval: Duration = DEFAULT_POLL_INTERVAL
+    polling: Literal["fixed", "adaptive"] = Field(
+        default="fixed",
+        description="fixed: every poll_interval; adaptive: learned from the feed's rhythm",
+    )
+    min_interval: Duration = Field(
+        default=DEFAULT_MIN_INTERVAL, description="Adaptive polling: never more often"
+    )
+    max_interval: Duration = Field(
+        default=DEFAULT_MAX_INTERVAL, description="Adaptive polling: never less often"
+    )
     allow_private: bool = Field(
         default=False, description="Allow loopback/private/link-local addresses (local feeds)"
     )
@@ -115,6 +142,19 @@ class FeedConfig(BaseModel):
     def _clean_tags(cls, value: list[str]) -> list[str]:
         return sorted({tag.strip().lower() for tag in value if tag.strip()})
 
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> FeedConfig:
+        if self.min_interval > self.max_interval:
+            raise ValueError(
+                f"min_interval ({self.min_interval:g}s) is longer than max_interval "
+                f"({self.max_interval:g}s)"
+            )
+        return self
+
+    @property
+    def adaptive(self) -> bool:
+        return self.polling == "adaptive"
+
     @property
     def host(self) -> str:
         return (urlsplit(self.url).hostname or "").lower()
@@ -131,15 +171,46 @@ def _entry_label(index: int, entry: Any) -> str:
     return f"feed #{index + 1}" + (f" ({name})" if name else "")
 
 
+def _host_settings(raw: Any, source: Path | str) -> dict[str, dict[str, Any]]:
+    """The ``hosts:`` section: host name -> polling settings, checked for unknown keys
+    (values are checked with each feed of that host)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise FeedListError(source, ["hosts: expected a mapping of host name to settings"])
+    problems: list[str] = []
+    hosts: dict[str, dict[str, Any]] = {}
+    for host, settings in raw.items():
+        if not isinstance(host, str) or not host.strip():
+            problems.append(f"hosts: {host!r}: expected a host name")
+            continue
+        if not isinstance(settings, dict):
+            problems.append(f"hosts.{host}: expected a mapping")
+            continue
+        unknown = sorted(str(k) for k in settings if k not in HOST_KEYS)
+        if unknown:
+            problems.append(
+                f"hosts.{host}: {', '.join(unknown)}: not allowed here "
+                f"(allowed: {', '.join(sorted(HOST_KEYS))})"
+            )
+            continue
+        hosts[host.strip().lower()] = settings
+    if problems:
+        raise FeedListError(source, problems)
+    return hosts
+
+
 def feeds_from_data(data: Any, source: Path | str = "<feeds>") -> list[FeedConfig]:
     """Validate an already-loaded YAML document; raise :class:`FeedListError` listing
     every problem."""
     defaults: dict[str, Any] = {}
+    hosts: dict[str, dict[str, Any]] = {}
     if isinstance(data, dict):
         raw_defaults = data.get("defaults") or {}
         if not isinstance(raw_defaults, dict):
             raise FeedListError(source, ["defaults: expected a mapping"])
         defaults = raw_defaults
+        hosts = _host_settings(data.get("hosts"), source)
         entries = data.get("feeds")
     else:
         entries = data
@@ -154,7 +225,8 @@ def feeds_from_data(data: Any, source: Path | str = "<feeds>") -> list[FeedConfi
         if not isinstance(entry, dict):
             problems.append(f"{label}: expected a mapping with name and url")
             continue
-        merged = {**defaults, **entry}
+        host = (urlsplit(str(entry.get("url", "")).strip()).hostname or "").lower()
+        merged = {**defaults, **hosts.get(host, {}), **entry}
         if "id" not in merged and isinstance(merged.get("name"), str):
             merged["id"] = derive_feed_id(merged["name"], str(merged.get("url", "")))
         try:

@@ -46,6 +46,9 @@ _ACCEPT = (
 )
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+# Response headers kept in FetchResult.headers: caching hints for the scheduler
+# (connectors/hints.py) and Link, where WebSub hubs are announced.
+KEPT_HEADERS = ("Cache-Control", "Expires", "Date", "Age", "Link")
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class FetchResult:
     content_language: str | None = None
     redirects: list[tuple[int, str]] = field(default_factory=list)
     elapsed: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)  # KEPT_HEADERS that were sent
 
     @property
     def not_modified(self) -> bool:
@@ -97,6 +101,15 @@ class FetchResult:
         if self.redirects and all(status in (301, 308) for status, _ in self.redirects):
             return self.url
         return None
+
+
+def _kept_headers(response: aiohttp.ClientResponse) -> dict[str, str]:
+    kept = {}
+    for name in KEPT_HEADERS:
+        values = response.headers.getall(name, [])
+        if values:
+            kept[name] = ", ".join(v[:2000] for v in values[:20])
+    return kept
 
 
 def _check_url(url: str, allow_private: bool) -> None:
@@ -223,7 +236,15 @@ class Fetcher:
                     current = target
                     continue
                 if status == 304:
-                    return FetchResult(url, current, 304, b"", validators, redirects=redirects)
+                    return FetchResult(
+                        url,
+                        current,
+                        304,
+                        b"",
+                        validators,
+                        redirects=redirects,
+                        headers=_kept_headers(response),
+                    )
                 if status >= 400 or status < 200:
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     reason = response.reason or ""
@@ -245,6 +266,7 @@ class Fetcher:
                     content_type=response.headers.get("Content-Type"),
                     content_language=response.headers.get("Content-Language"),
                     redirects=redirects,
+                    headers=_kept_headers(response),
                 )
 
     async def _read_limited(self, response: aiohttp.ClientResponse) -> bytes:

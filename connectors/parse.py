@@ -41,6 +41,15 @@ _HTML_START = re.compile(
 )
 _ABSOLUTE_HTTP = re.compile(r"^https?://", re.IGNORECASE)
 _HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+# feedparser keeps only the last <hour>/<day> of skipHours/skipDays: read them directly.
+_SKIP_BLOCK = {
+    "hour": re.compile(rb"<skipHours\b[^>]*>(.*?)</skipHours>", re.IGNORECASE | re.DOTALL),
+    "day": re.compile(rb"<skipDays\b[^>]*>(.*?)</skipDays>", re.IGNORECASE | re.DOTALL),
+}
+_SKIP_ITEM = {
+    name: re.compile(rb"<" + name.encode() + rb"\b[^>]*>\s*([^<]{0,20}?)\s*</" + name.encode())
+    for name in ("hour", "day")
+}
 
 
 @dataclass
@@ -69,6 +78,12 @@ class ParsedFeed:
     entries: list[RawEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # recoverable oddities (bozo)
     repaired_mojibake: bool = False
+    # The document's own polling hints, raw (connectors/hints.py reads them).
+    ttl: str | None = None
+    update_period: str | None = None  # sy:updatePeriod
+    update_frequency: str | None = None  # sy:updateFrequency
+    skip_hours: list[str] = field(default_factory=list)
+    skip_days: list[str] = field(default_factory=list)
 
 
 def _struct_to_utc(value: Any) -> datetime | None:
@@ -175,6 +190,19 @@ def _html_title(body: bytes) -> str:
     return re.sub(r"\s+", " ", match.group(1).decode("utf-8", "replace")).strip()[:120]
 
 
+def _skip_list(body: bytes, name: str) -> list[str]:
+    # Channel elements come before the items; 256 KiB is plenty and bounds the work.
+    block = _SKIP_BLOCK[name].search(body[: 256 * 1024])
+    if not block:
+        return []
+    items = _SKIP_ITEM[name].findall(block.group(1))[:50]
+    return [item.decode("ascii", "replace") for item in items]
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value).strip()[:100] if isinstance(value, str) and value.strip() else None
+
+
 def parse_document(
     body: bytes,
     *,
@@ -234,6 +262,11 @@ def parse_document(
         encoding=result.get("encoding") or None,
         entries=entries,
         problems=problems,
+        ttl=_text_or_none(feed.get("ttl")),
+        update_period=_text_or_none(feed.get("sy_updateperiod")),
+        update_frequency=_text_or_none(feed.get("sy_updatefrequency")),
+        skip_hours=_skip_list(body, "hour"),
+        skip_days=_skip_list(body, "day"),
     )
     if fix.changed:
         parsed.repaired_mojibake = True

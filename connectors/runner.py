@@ -25,12 +25,24 @@ from typing import Any, Protocol
 import structlog
 
 from connectors import metrics
-from connectors.errors import InternalError
+from connectors.adaptive import (
+    AdaptivePolicy,
+    Bounds,
+    FeedPlan,
+    PollDecision,
+    after_poll,
+    budget_scale,
+    health_fields,
+    requests_per_hour_at,
+)
+from connectors.errors import HttpStatusError, InternalError
 from connectors.feedlist import FeedConfig
 from connectors.fetch import Fetcher, FetchLimits
+from connectors.hints import HINT_CAP
 from connectors.parse import ParserPool
 from connectors.poll import PollResult, poll_feed
 from connectors.producer import DeliveryFailed
+from connectors.rhythm import record_attempt
 from connectors.schedule import BackoffPolicy, ConcurrencyLimiter, is_network_outage
 from connectors.state import FeedStateStore
 from schemas import Article, FeedHealth, FeedState, utc_now
@@ -58,6 +70,8 @@ class ConnectorOptions:
     shutdown_grace: float = 10.0  # in-flight polls get this long to finish on SIGTERM
     fetch: FetchLimits = field(default_factory=FetchLimits)
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
+    adaptive: AdaptivePolicy = field(default_factory=AdaptivePolicy)
+    budget_every: float = 300.0  # seconds between two re-computations of the budget scale
 
 
 @dataclass
@@ -109,6 +123,11 @@ class Connector:
         self._outage_rounds = 0
         self._stopping = asyncio.Event()
         self._commits: set[asyncio.Task[None]] = set()
+        # Feeds whose push subscription is active (see set_pushed), and the budget scale of
+        # adaptive polling with when it was computed (connectors/adaptive.py).
+        self.pushed: set[str] = set()
+        self._scale: float | None = None
+        self._scale_at = 0.0
 
     async def __aenter__(self) -> Connector:
         return self
@@ -131,7 +150,9 @@ class Connector:
             state = self.store.states.get(feed.id)
             next_at = state.health.next_poll_at if state else None
             if next_at is not None and next_at > now_wall:
-                wait = min((next_at - now_wall).total_seconds(), feed.poll_interval)
+                # Adaptive decisions honour server hints (up to a day) and skip hours.
+                longest = HINT_CAP if feed.adaptive else feed.poll_interval
+                wait = min((next_at - now_wall).total_seconds(), longest)
                 self._next_due[feed.id] = now_mono + wait
 
     def due_feeds(self) -> list[FeedConfig]:
@@ -158,6 +179,96 @@ class Connector:
             if self._in_flight.get(feed_id) is report:
                 del self._in_flight[feed_id]
         self._released.set()
+
+    def set_pushed(self, feed_id: str, pushed: bool) -> None:
+        """The push-delivery hook (WebSub): ``pushed=True`` once the feed's subscription is
+        active (verified, lease valid), False when it is pending, denied, expired or the
+        hub fell silent. A pushed adaptive feed is polled only as a safety net (x4 its
+        learned interval, at most its maximum bound); un-pushing brings the next poll
+        forward to the normal adaptive interval at once. Fixed-interval feeds keep their
+        interval; ``orbitwatch feeds health`` shows the flag either way."""
+        if (feed_id in self.pushed) == pushed:
+            return
+        if pushed:
+            self.pushed.add(feed_id)
+        else:
+            self.pushed.discard(feed_id)
+        self._scale = None  # the budget freed or taken by this feed goes to the others
+        feed = next((f for f in self.feeds if f.id == feed_id), None)
+        if feed is not None and feed.adaptive and not pushed and feed_id in self._next_due:
+            state = self.store.states.get(feed_id)
+            interval = state.health.poll_interval_s if state else None
+            if interval:
+                normal = time.monotonic() + interval / self.options.adaptive.pushed_factor
+                self._next_due[feed_id] = min(self._next_due[feed_id], normal)
+
+    def budget_scale(self) -> float:
+        """The adaptive feeds' budget scale, re-computed every ``budget_every`` seconds."""
+        now = time.monotonic()
+        if self._scale is None or now - self._scale_at >= self.options.budget_every:
+            plans = self._plans()
+            policy = self.options.adaptive
+            self._scale = budget_scale(plans, utc_now(), policy)
+            self._scale_at = now
+            metrics.POLL_BUDGET.set(len(plans) * policy.budget_per_feed_hour)
+            metrics.POLL_PLANNED.set(requests_per_hour_at(plans, self._scale, utc_now(), policy))
+        return self._scale
+
+    def _plans(self) -> list[FeedPlan]:
+        return [
+            FeedPlan(self.store.get(f).schedule, Bounds.of(f), f.id in self.pushed)
+            for f in self.feeds
+            if f.adaptive
+        ]
+
+    def _plan_success(
+        self, feed: FeedConfig, result: PollResult, new: Sequence[Article]
+    ) -> tuple[float, dict[str, Any]]:
+        """Seconds until the next poll, and the state fields that record why."""
+        policy = self.options.adaptive
+        pushed = feed.id in self.pushed
+        schedule = self.store.get(feed).schedule
+        if not feed.adaptive:
+            delay = self.options.backoff.after_success(feed.poll_interval, self._rng)
+            schedule = record_attempt(schedule, result.started_at, policy.rhythm)
+            decision = PollDecision(delay, "fixed", f"fixed every {feed.poll_interval:g}s")
+        else:
+            schedule, decision = after_poll(
+                schedule,
+                Bounds.of(feed),
+                now=result.started_at,
+                new_dates=[a.published_at for a in new],
+                listed_dates=[e.published or e.updated for e in result.parsed.entries]
+                if result.parsed
+                else [],
+                headers=result.fetch.headers if result.fetch else {},
+                parsed=None if result.not_modified else result.parsed,
+                scale=self.budget_scale(),
+                pushed=pushed,
+                policy=policy,
+            )
+            delay = decision.delay
+        fields = health_fields(schedule, decision, pushed, policy)
+        metrics.observe_schedule(feed.id, fields)
+        return delay, {"schedule": schedule, "schedule_health": fields}
+
+    def _plan_failure(
+        self, feed: FeedConfig, result: PollResult, delay: float, why: str
+    ) -> dict[str, Any]:
+        policy = self.options.adaptive
+        schedule = record_attempt(self.store.get(feed).schedule, result.started_at, policy.rhythm)
+        pushed = feed.id in self.pushed
+        fields = health_fields(schedule, PollDecision(delay, "backoff", why), pushed, policy)
+        metrics.observe_schedule(feed.id, fields)
+        return {"schedule": schedule, "schedule_health": fields}
+
+    def _interval(self, feed: FeedConfig) -> float:
+        """The feed's current interval: fixed, or the last adaptive decision."""
+        if not feed.adaptive:
+            return feed.poll_interval
+        state = self.store.states.get(feed.id)
+        last = state.health.poll_interval_s if state else None
+        return Bounds.of(feed).clamp(last) if last else feed.min_interval
 
     def _schedule(self, feed: FeedConfig, delay: float) -> datetime:
         self._next_due[feed.id] = time.monotonic() + delay
@@ -219,8 +330,10 @@ class Connector:
                 await self.sink.send_articles(new)
                 metrics.ARTICLES_PRODUCED.inc(len(new))
             report.produced += len(new)
-            delay = self.options.backoff.after_success(feed.poll_interval, self._rng)
-            state = self.store.after_success(result, len(new), self._schedule(feed, delay))
+            delay, planned = self._plan_success(feed, result, new)
+            state = self.store.after_success(
+                result, len(new), self._schedule(feed, delay), **planned
+            )
             await self.sink.send_state(state)
             await self.sink.send_health(feed.id, state.health)
         except DeliveryFailed as exc:
@@ -258,13 +371,18 @@ class Connector:
             failures = previous if report.outage else previous + 1
             if report.outage:
                 delay = policy.after_outage(self._outage_rounds, self._rng)
+                why = f"back-off: network outage (round {self._outage_rounds})"
             else:
-                delay = policy.after_failure(feed.poll_interval, failures, error, self._rng)
+                delay = policy.after_failure(self._interval(feed), failures, error, self._rng)
+                why = f"back-off: {failures} failure(s), {error.kind}"
+                if isinstance(error, HttpStatusError) and error.retry_after is not None:
+                    why += f", Retry-After {error.retry_after:g}s"
             state = self.store.after_failure(
                 result,
                 counted=not report.outage,
                 dormant=policy.is_dormant(failures),
                 next_poll_at=self._schedule(feed, delay),
+                **self._plan_failure(feed, result, delay, f"{delay:.0f}s: {why}"),
             )
             log.warning(
                 "feed failed",

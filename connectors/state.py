@@ -17,7 +17,7 @@ from connectors.poll import PollResult
 from orbitwatch.core.errors import InvalidMessage
 from orbitwatch.core.kafka import read_topic_latest
 from orbitwatch.core.settings import Settings
-from schemas import Article, FeedState, utc_now
+from schemas import Article, FeedSchedule, FeedState, utc_now
 
 # Ids remembered per feed. Must exceed the number of entries a feed lists at once, or an
 # entry that falls out of the window would be produced again; the window is widened
@@ -69,8 +69,18 @@ class FeedStateStore:
         seen = self.seen(result.feed.id)
         return [a for a in result.articles if a.id not in seen]
 
-    def after_success(self, result: PollResult, produced: int, next_poll_at: datetime) -> FeedState:
-        """The state to write once the new articles are acknowledged."""
+    def after_success(
+        self,
+        result: PollResult,
+        produced: int,
+        next_poll_at: datetime,
+        *,
+        schedule: FeedSchedule | None = None,
+        schedule_health: dict[str, object] | None = None,
+    ) -> FeedState:
+        """The state to write once the new articles are acknowledged; ``schedule`` and
+        ``schedule_health`` (connectors/adaptive.py) replace the learned rhythm and the
+        health's interval fields when given."""
         feed = result.feed
         state = self.get(feed)
         now = utc_now()
@@ -89,9 +99,12 @@ class FeedStateStore:
                     state.health.problems if result.not_modified else result.problems[:MAX_PROBLEMS]
                 ),
                 "next_poll_at": next_poll_at,
+                **(schedule_health or {}),
             }
         )
         update: dict[str, object] = {"health": health, "updated_at": now}
+        if schedule is not None:
+            update["schedule"] = schedule
         if result.fetch is not None and not result.not_modified:
             update["etag"] = result.fetch.validators.etag
             update["last_modified"] = result.fetch.validators.last_modified
@@ -104,7 +117,14 @@ class FeedStateStore:
         return new_state
 
     def after_failure(
-        self, result: PollResult, *, counted: bool, dormant: bool, next_poll_at: datetime
+        self,
+        result: PollResult,
+        *,
+        counted: bool,
+        dormant: bool,
+        next_poll_at: datetime,
+        schedule: FeedSchedule | None = None,
+        schedule_health: dict[str, object] | None = None,
     ) -> FeedState:
         """The state after a failed poll. ``counted`` is False during a network outage:
         the error is shown but does not push the feed towards dormancy."""
@@ -122,9 +142,13 @@ class FeedStateStore:
                 "articles_last_poll": 0,
                 "last_status": result.status,
                 "next_poll_at": next_poll_at,
+                **(schedule_health or {}),
             }
         )
-        new_state = state.model_copy(update={"health": health, "updated_at": utc_now()})
+        update: dict[str, object] = {"health": health, "updated_at": utc_now()}
+        if schedule is not None:
+            update["schedule"] = schedule
+        new_state = state.model_copy(update=update)
         self.states[result.feed.id] = new_state
         return new_state
 

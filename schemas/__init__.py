@@ -11,7 +11,7 @@ from schemas.classification import (
     Relation,
     Severity,
 )
-from schemas.feed_state import FeedHealth, FeedState
+from schemas.feed_state import FeedHealth, FeedHints, FeedSchedule, FeedState
 from schemas.silence import Silence, SilenceScope
 
 __all__ = [
@@ -24,7 +24,9 @@ __all__ = [
     "EventType",
     "Evidence",
     "FeedHealth",
+    "FeedHints",
     "FeedRef",
+    "FeedSchedule",
     "FeedState",
     "Message",
     "Relation",

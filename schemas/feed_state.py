@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from schemas.base import Message, UtcDatetime
 
@@ -31,6 +31,65 @@ class FeedHealth(Message):
         default=False, description="Failing for long: re-probed at the slowest pace, not dropped"
     )
     articles_last_poll: int = Field(default=0, description="New articles in the last poll")
+    poll_interval_s: float | None = Field(
+        default=None, description="Seconds until the next poll, as last decided"
+    )
+    interval_reason: str | None = Field(
+        default=None,
+        description="Why that interval: learned rate, server hint, back-off, pushed, fixed",
+    )
+    pushed: bool = Field(
+        default=False, description="A push subscription is active: polling is a safety net"
+    )
+    requests_per_hour: float | None = Field(
+        default=None, description="Requests to this feed per hour (recent, decayed average)"
+    )
+    entries_per_hour: float | None = Field(
+        default=None, description="Learned publication rate, new entries per hour"
+    )
+
+
+class FeedHints(BaseModel):
+    """What the server last said about how often to ask (connectors/hints.py reads them).
+    Absolute times, so that they still hold after a restart."""
+
+    not_before: UtcDatetime | None = Field(
+        default=None, description="No request before this time (max-age, Expires, ttl)"
+    )
+    not_before_reason: str | None = None
+    ttl_s: float | None = Field(default=None, description="RSS ttl, in seconds")
+    update_period_s: float | None = Field(
+        default=None, description="sy:updatePeriod / sy:updateFrequency, in seconds"
+    )
+    skip_hours: list[int] = Field(default_factory=list, description="RSS skipHours (UTC)")
+    skip_days: list[int] = Field(
+        default_factory=list, description="RSS skipDays, 0 = Monday ... 6 = Sunday"
+    )
+
+
+class FeedSchedule(BaseModel):
+    """The learned publication rhythm of one feed (connectors/rhythm.py).
+
+    Counts decay exponentially with time, so they describe the recent past; absent from
+    records written before adaptive polling, which then start from nothing."""
+
+    new_entries: float = Field(default=0.0, description="Decayed count of new entries seen")
+    observed_hours: float = Field(default=0.0, description="Decayed hours of observation")
+    requests: float = Field(default=0.0, description="Decayed count of requests made")
+    requested_hours: float = Field(
+        default=0.0, description="Decayed hours since the first request (requests' exposure)"
+    )
+    by_hour: list[float] = Field(
+        default_factory=lambda: [0.0] * 24,
+        description="Decayed new entries by UTC hour of publication",
+    )
+    last_observed_at: UtcDatetime | None = Field(
+        default=None, description="Last successful poll (entries' clock)"
+    )
+    last_request_at: UtcDatetime | None = Field(
+        default=None, description="Last request (requests' clock)"
+    )
+    hints: FeedHints = Field(default_factory=FeedHints)
 
 
 class FeedState(Message):
@@ -45,4 +104,7 @@ class FeedState(Message):
         default_factory=list, description="Most recent article ids, newest last, bounded"
     )
     health: FeedHealth = Field(default_factory=FeedHealth)
+    schedule: FeedSchedule = Field(
+        default_factory=FeedSchedule, description="Learned rhythm and server hints"
+    )
     updated_at: UtcDatetime

@@ -73,6 +73,9 @@ class DemoFeedServer:
         }
         self.hits: dict[str, int] = {}
         self.not_modified: dict[str, int] = {}
+        # Extra response headers per feed (caching hints, Link), on 200 and 304 answers.
+        self.headers: dict[str, dict[str, str]] = {}
+        self.request_times: dict[str, list[float]] = {}  # loop time of each request
         self._runner: web.AppRunner | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -179,11 +182,13 @@ class DemoFeedServer:
         if document is None:
             raise web.HTTPNotFound(text=f"no feed {name!r}\n")
         self.hits[name] = self.hits.get(name, 0) + 1
+        self.request_times.setdefault(name, []).append(asyncio.get_running_loop().time())
         if self.latency:
             await asyncio.sleep(self.latency)
         headers = {
             "ETag": document.etag,
             "Last-Modified": format_datetime(document.modified, usegmt=True),
+            **self.headers.get(name, {}),
         }
         if _is_fresh(request, document):
             self.not_modified[name] = self.not_modified.get(name, 0) + 1

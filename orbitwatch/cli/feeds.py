@@ -118,9 +118,25 @@ def parse(
         raise typer.Exit(1)
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f}h"
+    if seconds >= 60:
+        return f"{seconds / 60:.1f}m"
+    return f"{seconds:.0f}s"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 @app.command()
 def health() -> None:
-    """Show the latest health report of every feed, from the health topic."""
+    """Show the latest health report of every feed, from the health topic: its state,
+    whether a push subscription delivers it, its current polling interval and why
+    (learned rate, server hint, back-off, pushed, fixed) and its requests per hour."""
     settings = get_settings()
     try:
         latest = asyncio.run(
@@ -137,10 +153,14 @@ def health() -> None:
     table = Table(
         "feed",
         "state",
+        "pushed",
+        "interval",
+        "why",
+        "req/h",
+        "new/h",
         "last success",
         "failures",
         "last error",
-        "entries",
         "articles",
         "next poll",
     )
@@ -156,17 +176,29 @@ def health() -> None:
         else:
             state = "[green]ok[/green]"
         error = f"{report.last_error_kind}: {report.last_error}" if report.last_error_kind else ""
+        reason = report.interval_reason or ""
         table.add_row(
             report.feed_name or feed_id,
             state,
+            "[cyan]yes[/cyan]" if report.pushed else "no",
+            _duration(report.poll_interval_s),
+            reason.split(": ", 1)[1] if ": " in reason else reason,
+            _number(report.requests_per_hour),
+            _number(report.entries_per_hour),
             when(report.last_success_at),
             str(report.consecutive_failures),
             error,
-            str(report.entries_seen),
             str(report.articles_produced),
             when(report.next_poll_at),
         )
     console.print(table)
+    rates = [r.requests_per_hour for r in latest.values() if r.requests_per_hour is not None]
+    if rates:
+        console.print(
+            f"{sum(rates):.1f} requests/h to {len(rates)} feed(s), "
+            f"{sum(rates) / len(rates):.2f} per feed (fixed 15-minute polling: 4.00)",
+            highlight=False,
+        )
 
 
 @app.command("import-opml")

@@ -113,6 +113,52 @@ def test_the_shipped_feed_list_is_valid_and_covers_the_languages() -> None:
     assert len(feeds) >= 30
     assert {"en", "ru", "zh"} <= {f.language for f in feeds}
     assert not any(f.allow_private for f in feeds)
+    assert all(f.adaptive for f in feeds)  # adaptive polling by default
+
+
+def test_adaptive_bounds_come_from_feed_then_host_then_defaults() -> None:
+    data = {
+        "defaults": {"polling": "adaptive", "max_interval": "3h"},
+        "hosts": {"Wire.Example": {"min_interval": "5m"}},
+        "feeds": [
+            {"name": "A", "url": "https://wire.example/a"},
+            {"name": "B", "url": "https://wire.example/b", "min_interval": "2m"},
+            {"name": "C", "url": "https://other.example/c", "polling": "fixed"},
+        ],
+    }
+    a, b, c = feeds_from_data(data)
+    assert (a.min_interval, a.max_interval, a.adaptive) == (300.0, 10800.0, True)
+    assert b.min_interval == 120.0
+    assert (c.min_interval, c.adaptive) == (60.0, False)
+
+
+def test_bad_bounds_and_host_settings_are_named() -> None:
+    data = {
+        "hosts": {"wire.example": {"min_interval": "5m", "tags": ["x"]}},
+        "feeds": [{"name": "A", "url": "https://a.example/rss"}],
+    }
+    with pytest.raises(FeedListError) as caught:
+        feeds_from_data(data)
+    assert "hosts.wire.example: tags: not allowed here" in str(caught.value)
+    data = {
+        "feeds": [
+            {
+                "name": "A",
+                "url": "https://a.example/rss",
+                "min_interval": "2h",
+                "max_interval": "1h",
+            },
+            {"name": "B", "url": "https://b.example/rss", "polling": "sometimes"},
+            {"name": "C", "url": "https://c.example/rss", "max_interval": "-5m"},
+        ]
+    }
+    with pytest.raises(FeedListError) as caught:
+        feeds_from_data(data)
+    text = str(caught.value)
+    assert "feed #1 (A)" in text and "min_interval (7200s) is longer than max_interval" in text
+    assert "feed #2 (B): polling" in text and "feed #3 (C): max_interval" in text
+    with pytest.raises(FeedListError, match="hosts: expected a mapping"):
+        feeds_from_data({"hosts": ["x"], "feeds": []})
 
 
 @pytest.mark.parametrize("value", [True, False])

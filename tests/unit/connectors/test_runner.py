@@ -286,3 +286,43 @@ async def test_restart_honours_back_off_chosen_before() -> None:
     async with restarted:
         restarted.resume_schedule()
         assert restarted.due_feeds() == []
+
+
+def _adaptive(feeds: list[FeedConfig]) -> list[FeedConfig]:
+    return [f.model_copy(update={"polling": "adaptive"}) for f in feeds]
+
+
+async def test_adaptive_feeds_record_their_interval_and_why(server: DemoFeedServer) -> None:
+    server.headers["orbital-herald"] = {"Cache-Control": "max-age=20000"}
+    sink = RecordingSink()
+    async with Connector(_adaptive(server.feed_configs()), sink, options=OPTIONS) as connector:
+        await connector.poll_round()
+    hinted = sink.health["orbital-herald"]
+    assert hinted.interval_reason is not None and "max-age=20000" in hinted.interval_reason
+    assert hinted.poll_interval_s == pytest.approx(20000, rel=0.01)
+    for feed_id in ("kosmos-vestnik", "tiangong-daily"):
+        health = sink.health[feed_id]
+        assert health.poll_interval_s is not None and 60 <= health.poll_interval_s <= 6 * 3600
+        assert health.interval_reason and "learned" in health.interval_reason
+        assert health.entries_per_hour is not None and not health.pushed
+    state = sink.states["orbital-herald"]
+    assert state.schedule.hints.not_before is not None and state.schedule.last_request_at
+
+
+async def test_a_pushed_feed_is_polled_as_a_safety_net_and_shown_as_pushed(
+    server: DemoFeedServer,
+) -> None:
+    sink = RecordingSink()
+    feeds = _adaptive(server.feed_configs())
+    async with Connector(feeds, sink, options=OPTIONS) as connector:
+        await connector.poll_round()
+        connector.set_pushed("kosmos-vestnik", True)
+        await connector.poll_round()
+        pushed = sink.health["kosmos-vestnik"]
+        assert pushed.pushed and pushed.interval_reason and "pushed" in pushed.interval_reason
+        assert pushed.poll_interval_s is not None
+        connector.set_pushed("kosmos-vestnik", False)  # e.g. the hub fell silent
+        due = connector._next_due["kosmos-vestnik"] - time.monotonic()
+        assert due <= pushed.poll_interval_s / 4 + 1
+        await connector.poll_round()
+        assert not sink.health["kosmos-vestnik"].pushed
