@@ -29,10 +29,10 @@ from orbitwatch.core.kafka import (
 )
 from orbitwatch.core.logs import configure_logging
 from orbitwatch.core.settings import Settings, get_settings
-from schemas import Alert, Severity, Silence, SilenceScope, utc_now
+from schemas import Alert, Severity, SilenceScope, utc_now
 from streams.alerting.durations import format_duration, parse_duration
 from streams.alerting.rules import RuleDefaults, RuleFileError, load_rules
-from streams.alerting.silences import publish_silence, read_silences
+from streams.alerting.silences import publish_silence, read_silences, silence_for
 from streams.notify.notifier import Notifier
 
 app = typer.Typer(help="Alerts: follow them, silence them, check rule files.", no_args_is_help=True)
@@ -191,17 +191,12 @@ def silence(
         span = parse_duration(duration)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--for") from exc
-    now = utc_now()
-    record = Silence(
-        scope=scope,
-        target=target,
-        until=now + span,
-        reason=reason,
-        created_at=now,
-        created_by=_who(),
-    )
     settings = get_settings()
-    run_with_kafka(settings, publish_silence(settings, record), wait=wait)
+    record = run_with_kafka(
+        settings,
+        silence_for(settings, scope, target, span, reason=reason, created_by=_who()),
+        wait=wait,
+    )
     console.print(f"silenced {scope.value} {target} until {record.until:%Y-%m-%d %H:%M}Z")
 
 

@@ -99,6 +99,13 @@ def run(
         f"ORBITWATCH_INDEX_PREFIX={outcome.settings.index_prefix} orbitwatch search 'moon'",
         highlight=False,
     )
+    from orbitwatch.web.app import describe_address
+
+    console.print(
+        "Watch them in the analyst's desk: orbitwatch web --demo, then open "
+        f"{describe_address(settings)}",
+        highlight=False,
+    )
     if outcome.failed_feeds:
         console.print(f"[red]feeds that failed:[/red] {', '.join(outcome.failed_feeds)}")
         raise typer.Exit(1)

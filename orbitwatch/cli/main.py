@@ -111,5 +111,7 @@ from orbitwatch.cli import reclassify as _reclassify  # noqa: E402
 app.command(name="reclassify")(_reclassify.reclassify_command)
 
 from orbitwatch.cli import feedback as _feedback  # noqa: E402
+from orbitwatch.cli import web as _web  # noqa: E402
 
 app.add_typer(_feedback.app, name="feedback")
+app.command(name="web")(_web.web)

@@ -211,6 +211,21 @@ class Settings(BaseSettings):
     kibana_space: str | None = Field(None, description="Kibana space id (unset: default)")
     kibana_ca_file: Path | None = Field(None, description="CA bundle for Kibana TLS")
 
+    # --- Analyst's desk (orbitwatch web) -------------------------------------------------
+    web_host: str = Field(
+        "127.0.0.1",
+        description="Address of the desk; any non-loopback address requires a token or basic auth",
+    )
+    web_port: int = Field(8600, ge=0, le=65535, description="Port of the desk (0: any free one)")
+    web_public_url: str | None = Field(
+        None, description="URL people reach the desk at (links in alert messages); unset: local"
+    )
+    web_token: SecretStr | None = Field(
+        None, description="Bearer token the desk requires (header, or its login page)"
+    )
+    web_username: str | None = Field(None, description="Basic-auth user of the desk")
+    web_password: SecretStr | None = Field(None, description="Basic-auth password of the desk")
+
     # --- Values, not only types -----------------------------------------------------------
     @field_validator("watchlist", "webhook_urls", mode="before")
     @classmethod
@@ -239,10 +254,11 @@ class Settings(BaseSettings):
             )
         return codes
 
-    @field_validator("es_url", "kibana_url")
+    @field_validator("es_url", "kibana_url", "web_public_url")
     @classmethod
-    def _http_url(cls, value: str, info: Any) -> str:
-        check_url(value, URL_EXAMPLES[info.field_name])
+    def _http_url(cls, value: str | None, info: Any) -> str | None:
+        if value is not None:
+            check_url(value, URL_EXAMPLES[info.field_name])
         return value
 
     @field_validator("webhook_urls")
@@ -306,6 +322,7 @@ URL_EXAMPLES = {
     "es_url": "http://127.0.0.1:19200",
     "kibana_url": "http://127.0.0.1:5601",
     "webhook_urls": "https://hooks.example/orbitwatch",
+    "web_public_url": "https://desk.example:8600",
 }
 URL_FIELDS = frozenset(URL_EXAMPLES)
 

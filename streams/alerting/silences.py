@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
@@ -58,6 +58,31 @@ class SilenceBook:
 
     def get(self, scope: SilenceScope, target: str) -> Silence | None:
         return self._by_key.get(silence_key(scope, target))
+
+
+async def silence_for(
+    settings: Settings,
+    scope: SilenceScope,
+    target: str,
+    duration: timedelta,
+    *,
+    reason: str = "",
+    created_by: str = "",
+    now: datetime | None = None,
+) -> Silence:
+    """Silence a rule or a story from now for ``duration`` and publish it: the one path
+    behind ``orbitwatch alerts silence`` and the desk's silence button."""
+    at = now or utc_now()
+    record = Silence(
+        scope=scope,
+        target=target,
+        until=at + duration,
+        reason=reason,
+        created_at=at,
+        created_by=created_by,
+    )
+    await publish_silence(settings, record)
+    return record
 
 
 async def publish_silence(settings: Settings, silence: Silence) -> None:

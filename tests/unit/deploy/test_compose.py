@@ -120,7 +120,20 @@ def test_the_expected_services_are_there() -> None:
         "connector",
         "worker",
         "notifier",
+        "web",
     }
+
+
+def test_the_desk_is_published_on_loopback_and_requires_its_token() -> None:
+    web = services()["web"]
+    assert web["command"] == ["web"]
+    assert web["ports"] == ["127.0.0.1:${WEB_PORT:-8600}:8600"]
+    env = web["environment"]
+    # Listening on every interface of the container: the desk refuses to start without it.
+    assert env["ORBITWATCH_WEB_HOST"] == "0.0.0.0"
+    assert env["ORBITWATCH_WEB_TOKEN"].startswith("${ORBITWATCH_WEB_TOKEN:?")
+    # The healthcheck asks /ready on the metrics port: the desk serves it on its own port.
+    assert env["ORBITWATCH_METRICS_PORT"] == env["ORBITWATCH_WEB_PORT"]
 
 
 # --- health and start order -----------------------------------------------------------
@@ -250,7 +263,7 @@ def test_ports_are_published_on_loopback_only() -> None:
         for port in service.get("ports", []):
             assert isinstance(port, str) and port.startswith("127.0.0.1:"), f"{name}: {port}"
             published[name] = port
-    assert set(published) <= {"kibana", "elasticsearch"}
+    assert set(published) <= {"kibana", "elasticsearch", "web"}
     assert "kibana" in published
 
 

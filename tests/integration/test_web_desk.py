@@ -1,0 +1,162 @@
+"""The desk on the real Kafka and Elasticsearch, over HTTP (the browser tests are in
+tests/integration/test_web_browser.py): alerts pushed by Server-Sent Events once per id,
+the alert page paged through the index, story pages, verdicts and silences landing on their
+topics, search through the same query module as ``orbitwatch search``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from elasticsearch import Elasticsearch, helpers
+
+from orbitwatch.core.kafka import ensure_topics
+from orbitwatch.core.settings import Settings
+from orbitwatch.web.server import running_desk
+from schemas import Alert, AlertKind, EventType, Relation, Severity, utc_now
+from schemas.indices.names import IndexNames
+from schemas.indices.setup import setup_indices
+from schemas.topics import topic_specs
+from tests.kafka_io import produce
+
+pytestmark = pytest.mark.integration
+
+
+def make_alert(n: int, **overrides: object) -> Alert:
+    now = utc_now()
+    fields: dict[str, object] = {
+        "alert_id": f"al_{n:032x}",
+        "kind": AlertKind.match,
+        "rule": "high-severity",
+        "severity": Severity.high,
+        "title": f"Alert number {n}: Russia and China plan a lunar reactor",
+        "titles": [f"Alert number {n}: Russia and China plan a lunar reactor"],
+        "story_id": f"story-{n}",
+        "article_ids": [f"article-{n}"],
+        "actors": ["CN", "RU"],
+        "event_types": [EventType.lunar, EventType.nuclear],
+        "relation": Relation.cooperation,
+        "published_at": now - timedelta(minutes=3),
+        "fetched_at": now - timedelta(minutes=1),
+        "alerted_at": now - timedelta(seconds=10_000 - n),
+    }
+    fields.update(overrides)
+    return Alert(**fields)
+
+
+@pytest.fixture
+async def desk(isolated_settings: Settings, es_client: Elasticsearch) -> AsyncIterator[str]:
+    settings = isolated_settings.model_copy(update={"web_port": 0})
+    await ensure_topics(settings, topic_specs(settings))
+    setup_indices(es_client, IndexNames(settings.index_prefix))
+    async with running_desk(settings) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            for _ in range(200):  # the consumer is positioned: nothing produced now is missed
+                if (await client.get("/ready")).status_code == 200:
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                pytest.fail("the desk never became ready")
+        yield base
+
+
+async def _alert_events(base: str, want: int, quiet_s: float, **params: str) -> list[dict]:
+    """Alert events of the live stream until ``want`` arrived and ``quiet_s`` passed."""
+    got: list[dict] = []
+
+    async def read() -> None:
+        async with (
+            httpx.AsyncClient(base_url=base, timeout=None) as client,
+            client.stream("GET", "/events/alerts", params=params) as response,
+        ):
+            assert response.headers["content-type"].startswith("text/event-stream")
+            event = None
+            async for line in response.aiter_lines():
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event == "alert":
+                    got.append(json.loads(line[6:]))
+
+    task = asyncio.create_task(read())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while len(got) < want and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(quiet_s)
+    task.cancel()
+    return got
+
+
+async def test_pushed_alerts_are_shown_once_per_id(isolated_settings: Settings, desk: str) -> None:
+    first, second = make_alert(1), make_alert(2, severity=Severity.medium)
+    reader = asyncio.create_task(_alert_events(desk, want=2, quiet_s=2.0))
+    await asyncio.sleep(0.5)  # the stream is open
+    records = [(a.alert_id.encode(), a.to_bytes()) for a in (first, first, second, first)]
+    await produce(isolated_settings, isolated_settings.topic_alerts, records)
+    got = await reader
+    assert [g["id"] for g in got] == [first.alert_id, second.alert_id]
+    assert "Alert number 1" in got[0]["html"] and 'data-alert-id="' in got[0]["html"]
+
+
+async def test_the_stream_applies_the_page_filters(isolated_settings: Settings, desk: str) -> None:
+    reader = asyncio.create_task(_alert_events(desk, want=1, quiet_s=2.0, severity="medium"))
+    await asyncio.sleep(0.5)
+    alerts = [make_alert(3), make_alert(4, severity=Severity.medium)]
+    await produce(
+        isolated_settings,
+        isolated_settings.topic_alerts,
+        [(a.alert_id.encode(), a.to_bytes()) for a in alerts],
+    )
+    assert [g["id"] for g in await reader] == [alerts[1].alert_id]
+
+
+async def test_a_page_opened_late_gets_what_fired_since_its_number(
+    isolated_settings: Settings, desk: str
+) -> None:
+    async with httpx.AsyncClient(base_url=desk) as client:
+        page = (await client.get("/")).text
+    since = re.search(r'data-since="(\d+)"', page)
+    assert since is not None
+    alert = make_alert(5)
+    await produce(isolated_settings, isolated_settings.topic_alerts, [(b"k", alert.to_bytes())])
+    await asyncio.sleep(1.5)  # fired before the page's stream connects
+    got = await _alert_events(desk, want=1, quiet_s=0.5, since=since.group(1))
+    assert [g["id"] for g in got] == [alert.alert_id]
+
+
+async def test_ten_thousand_alerts_are_paged_never_loaded_whole(
+    isolated_settings: Settings, es_client: Elasticsearch, desk: str
+) -> None:
+    names = IndexNames(isolated_settings.index_prefix)
+    alerts = [make_alert(n) for n in range(10_000)]
+    helpers.bulk(
+        es_client,
+        (
+            {
+                "_index": names.alerts_index(a.alerted_at),
+                "_id": a.alert_id,
+                "_source": json.loads(a.to_bytes()),
+            }
+            for a in alerts
+        ),
+        refresh="wait_for",
+        chunk_size=2000,
+    )
+    async with httpx.AsyncClient(base_url=desk, timeout=30) as client:
+        first = (await client.get("/")).text
+        ids = re.findall(r'data-alert-id="(al_[0-9a-f]+)"', first)
+        assert len(ids) == 50
+        assert ids[0] == alerts[-1].alert_id  # newest first
+        assert "10000 alert(s)" in first
+        older = re.search(r'href="/\?(before=[^"]+)"', first)
+        assert older is not None
+        second = (await client.get("/?" + older.group(1).replace("&amp;", "&"))).text
+        more = re.findall(r'data-alert-id="(al_[0-9a-f]+)"', second)
+        assert more == [a.alert_id for a in reversed(alerts[-100:-50])]
+        medium = (await client.get("/", params={"severity": "medium"})).text
+        assert "0 alert(s) matching" in medium
