@@ -225,12 +225,33 @@ _ARABIC_FOLD = str.maketrans(
 _MAPPED_ALGORITHMS: dict[str, tuple[str, dict[int, str]]] = {
     "ukrainian": ("russian", str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г", "ў": "у"})),
 }
-# Russian drops the vowel of -ок/-ек/-ец in most cases (поставок/поставки, конец/конца), which
-# Snowball leaves alone: the vowel goes from every stem, so both forms meet.
-_FLEETING_VOWEL = re.compile(r"(?<=...)[ое]([кц])$")
-# A stem shorter than this replaces a longer word only by accident (Turkish ``uydu``,
-# "satellite", read as a verb ending, stems to ``u``): the word is kept whole instead.
+# Corrections around Snowball where it leaves two forms of one word apart, as (pattern,
+# replacement) applied before or after stemming. Russian drops the vowel of -ок/-ек/-ец in most
+# forms (поставок/поставки, конец/конца): the vowel goes from every stem. Portuguese nouns in
+# -ão make their plural in -ões/-ães (estação/estações). Portuguese and Spanish stemmers leave a
+# plural -s on short words (obras/obra).
+_BEFORE: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "portuguese": ((re.compile("[õã]es$"), "ão"),),
+}
+_AFTER: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "russian": ((re.compile(r"(?<=...)[ое]([кц])$"), r"\1"),),
+    "portuguese": ((re.compile(r"(?<=...)s$"), ""),),
+    "spanish": ((re.compile(r"(?<=...)s$"), ""),),
+}
+# Turkish stacks suffixes Snowball only partly removes (araştırma/araştırması): its stems are
+# cut to their first five letters, which retrieval studies on Turkish found as good as a
+# full morphological analysis.
+_TRUNCATE: dict[str, int] = {"turkish": 5}
+# A stem shorter than this is usually a wrong guess (Turkish ``uydu``, "satellite", read as a
+# verb ending stems to ``u``; Russian ``арена`` to ``ар`` but ``арену`` to ``арен``): the word
+# is kept whole instead, or, in Russian, less one final vowel, which is what most of its
+# stems are (``луна``/``лун``).
 MIN_STEM = 3
+_MIN_STEMS: dict[str, int] = {"russian": 4}
+_SHORT_STEM_FALLBACK: dict[str, re.Pattern[str]] = {"russian": re.compile("[аеиоуыэюяйь]$")}
+
+
+_INVISIBLE = str.maketrans({"ё": "е", "\u200c": None, "\u200d": None})
 
 
 @lru_cache(maxsize=1)
@@ -269,8 +290,11 @@ def script_of(word: str) -> str | None:
 
 
 def fold(text: str) -> str:
-    """NFKC, case folding, ``ё`` -> ``е`` and traditional -> simplified Chinese."""
-    folded = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    """NFKC, case folding, ``ё`` -> ``е``, zero-width joiners out and traditional ->
+    simplified Chinese. A zero-width non-joiner binds a Persian plural or clitic to its word
+    (``ماهواره‌ها``): without it the word stays whole and the Persian stemmer takes the
+    ending off."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE)
     if _HAN.search(folded):
         folded = _t2s().convert(folded)
     return folded
@@ -295,11 +319,15 @@ def normalize_word(word: str, algorithm: str | None) -> str:
         if algorithm in _MAPPED_ALGORITHMS:
             algorithm, letters = _MAPPED_ALGORITHMS[algorithm]
             mapped = word.translate(letters)
+        for pattern, replacement in _BEFORE.get(algorithm, ()):
+            mapped = pattern.sub(replacement, mapped)
         stem: str = _stemmer(algorithm).stemWord(mapped)
-        if algorithm == "russian":
-            stem = _FLEETING_VOWEL.sub(r"\1", stem)
-        if len(stem) >= MIN_STEM or len(stem) == len(mapped):
-            word = stem
+        for pattern, replacement in _AFTER.get(algorithm, ()):
+            stem = pattern.sub(replacement, stem)
+        if len(stem) < _MIN_STEMS.get(algorithm, MIN_STEM) and len(stem) < len(mapped):
+            fallback = _SHORT_STEM_FALLBACK.get(algorithm)
+            stem = fallback.sub("", mapped) if fallback else mapped
+        word = stem[: _TRUNCATE.get(algorithm)]
     return _finish(word, script)
 
 
