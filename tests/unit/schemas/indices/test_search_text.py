@@ -29,8 +29,10 @@ SAME_WORD = {
     "fr": ["satellite", "satellites"],
     "es": ["satélite", "satélites", "satelites"],
     "pt": ["lançamento", "lançamentos"],
+    "pt-BR": ["estação", "estações", "estacao"],
     "it": ["satellite", "satelliti"],
     "tr": ["uydu", "uyduları"],
+    "fa": ["ماهواره", "ماهواره‌ها"],
     "nl": ["satelliet", "satellieten"],
     "sv": ["satellit", "satelliten", "satelliter"],
     "pl": ["satelita", "satelity", "satelitów"],
@@ -113,6 +115,19 @@ def test_russian_fleeting_vowels() -> None:
 def test_short_stems_keep_the_word() -> None:
     # Turkish "uydu" (satellite) read as a verb ending would become "u".
     assert normalize_word("uydu", "turkish") == "uydu"
+    # Russian: Snowball takes "арена" for a participle ("ар") but "арену" for a noun.
+    assert normalize_word("арена", "russian") == normalize_word("арену", "russian") == "арен"
+    assert normalize_word("орбите", "russian") == normalize_word("орбиту", "russian")
+
+
+def test_turkish_stems_are_cut_to_five_letters() -> None:
+    assert normalize_word("araştırması", "turkish") == normalize_word("araştırma", "turkish")
+    assert normalize_word("araştırma", "turkish") == "arast"
+
+
+def test_short_portuguese_and_spanish_plurals() -> None:
+    assert normalize_word("obras", "portuguese") == normalize_word("obra", "portuguese")
+    assert normalize_word("obras", "spanish") == normalize_word("obra", "spanish")
 
 
 def test_phrases_stay_consistent_per_language() -> None:
