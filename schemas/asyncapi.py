@@ -40,7 +40,7 @@ ROLES: dict[str, str] = {
     "worker": "`orbitwatch worker` (de-duplicate, classify, cluster into stories)",
     "indexer": "the Elasticsearch sink",
     "alerting": "the alert rules engine",
-    "notifier": "`orbitwatch notify` (webhooks)",
+    "notifier": "`orbitwatch notify` (signed webhooks, e-mail and chat through Apprise)",
     "cli": "the orbitwatch CLI (`alerts silence`, `alerts tail`, `feeds health`, `feedback`)",
 }
 
@@ -67,8 +67,14 @@ def _channel_binding(spec: TopicSpec) -> dict[str, Any]:
         "replicas": 1,
         "bindingVersion": KAFKA_BINDING_VERSION,
     }
+    config: dict[str, Any] = {}
     if spec.compacted:
-        binding["topicConfiguration"] = {"cleanup.policy": ["compact"]}
+        config["cleanup.policy"] = ["compact"]
+    if spec.retention_ms is not None:
+        config["cleanup.policy"] = [*config.get("cleanup.policy", []), "delete"]
+        config["retention.ms"] = spec.retention_ms
+    if config:
+        binding["topicConfiguration"] = config
     return binding
 
 

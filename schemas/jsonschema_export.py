@@ -17,6 +17,7 @@ from schemas.alert import Alert
 from schemas.article import Article
 from schemas.base import Message
 from schemas.classification import Classification, ClassifiedEvent
+from schemas.delivery import Delivery
 from schemas.feed_state import FeedState
 from schemas.feedback import Verdict
 from schemas.silence import Silence
@@ -27,7 +28,16 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def exported_models() -> list[type[Message]]:
     """The models whose schemas are published, in a stable order."""
-    return [Article, FeedState, Classification, ClassifiedEvent, Alert, Silence, Verdict]
+    return [
+        Article,
+        FeedState,
+        Classification,
+        ClassifiedEvent,
+        Alert,
+        Silence,
+        Verdict,
+        Delivery,
+    ]
 
 
 def schema_path(model: type[Message], directory: Path = SCHEMA_DIR) -> Path:

@@ -32,6 +32,7 @@ from schemas.alert import Alert
 from schemas.article import Article
 from schemas.base import Message
 from schemas.classification import ClassifiedEvent
+from schemas.delivery import Delivery
 from schemas.feed_state import FeedHealth, FeedState
 from schemas.feedback import Verdict
 from schemas.silence import Silence
@@ -72,7 +73,7 @@ DEAD_LETTER_HEADERS: tuple[Header, ...] = (
 
 WEBHOOK_HEADERS: tuple[Header, ...] = (
     Header(HEADER_WEBHOOK_ENDPOINT, "Name of the endpoint that failed"),
-    Header(HEADER_WEBHOOK_URL, "Its URL"),
+    Header(HEADER_WEBHOOK_URL, "Its URL, credentials and tokens masked"),
     Header(HEADER_WEBHOOK_ATTEMPTS, "Delivery attempts made"),
     Header(HEADER_WEBHOOK_STATUS, "Last HTTP status, when there was an answer", required=False),
 )
@@ -120,6 +121,7 @@ class Topic:
     partitions: Partitions = Partitions.ONE
     compacted: bool = False
     max_record_bytes: int | None = None  # None: the broker's default (about 1 MiB)
+    retention_days: int | None = None  # None: the broker's default (compacted: forever)
     dead_letter: bool = False  # records carry DEAD_LETTER_HEADERS (and extra_headers)
     extra_headers: tuple[Header, ...] = ()
     consumer_groups: tuple[ConsumerGroup, ...] = ()  # whose lag `orbitwatch status` shows
@@ -142,6 +144,7 @@ class Topic:
             self.partitions.count(settings),
             compacted=self.compacted,
             max_record_bytes=self.max_record_bytes,
+            retention_ms=self.retention_days * 86_400_000 if self.retention_days else None,
         )
 
     def group_ids(self, settings: Settings) -> list[str]:
@@ -222,10 +225,28 @@ ALERTS_DLQ = Topic(
     channel_id="alertsDlq",
     message_name="alertDeadLetter",
     summary=(
-        "Alerts whose webhook delivery failed after every attempt or was refused for "
-        "good; the alert record unchanged, with the endpoint and attempts in headers."
+        "Alerts whose delivery to an endpoint failed after every attempt or was refused "
+        "for good; the alert record unchanged, with the endpoint and attempts in headers."
     ),
     senders=("notifier",),
+)
+NOTIFY_DELIVERED = Topic(
+    setting="topic_notify_delivered",
+    key="<alert id>:<endpoint name>",
+    model=Delivery,
+    compacted=True,
+    # A re-emitted alert comes within minutes of the first (a worker's replay after a
+    # crash); a month of memory is plenty and keeps the read at start-up short.
+    retention_days=30,
+    channel_id="notifyDelivered",
+    message_name="delivery",
+    summary=(
+        "One record per finished delivery (delivered or dead-lettered) of an alert to a "
+        "notification endpoint; compacted, read back when the notifier starts so that no "
+        "alert reaches an endpoint twice across notifier restarts."
+    ),
+    senders=("notifier",),
+    receivers=("notifier",),
 )
 ALERT_SILENCES = Topic(
     setting="topic_alert_silences",
@@ -286,6 +307,7 @@ TOPICS: tuple[Topic, ...] = (
     EVENTS_DLQ,
     ALERTS,
     ALERTS_DLQ,
+    NOTIFY_DELIVERED,
     ALERT_SILENCES,
     FEEDBACK,
     FEED_STATE,

@@ -1,4 +1,4 @@
-"""``orbitwatch alerts ...`` (tail, silences, rule checks) and ``orbitwatch notify``."""
+"""``orbitwatch alerts ...``: tail, silences, rule checks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import getpass
 import logging
-import signal
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,6 @@ from rich.table import Table
 from rich.text import Text
 
 from orbitwatch.core.errors import OrbitwatchError
-from orbitwatch.core.health_server import HealthServer
 from orbitwatch.core.kafka import (
     kafka_address,
     kafka_client_options,
@@ -33,7 +31,6 @@ from schemas import Alert, Severity, SilenceScope, utc_now
 from streams.alerting.durations import format_duration, parse_duration
 from streams.alerting.rules import RuleDefaults, RuleFileError, load_rules
 from streams.alerting.silences import publish_silence, read_silences, silence_for
-from streams.notify.notifier import Notifier
 
 app = typer.Typer(help="Alerts: follow them, silence them, check rule files.", no_args_is_help=True)
 rules_app = typer.Typer(help="Alert rule files.", no_args_is_help=True)
@@ -254,43 +251,6 @@ def check_rules(file: Path = typer.Argument(..., help="Rule file to validate."))
         table.add_row(r.name, r.kind, "yes" if r.enabled else "no", r.description)
     console.print(table)
     console.print(f"{file}: {len(rules.rules)} rule(s), all valid")
-
-
-def notify(
-    from_beginning: bool = typer.Option(
-        False, "--from-beginning", help="A new consumer group starts at the oldest alert."
-    ),
-) -> None:
-    """Deliver alerts to the configured webhooks (signed; retried; dead-lettered)."""
-    configure_logging(get_settings())
-    try:
-        notifier = Notifier(get_settings(), from_beginning=from_beginning)
-    except OrbitwatchError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    console.print(f"delivering alerts to {', '.join(e.name for e in notifier.endpoints)}")
-    asyncio.run(_run_until_signal(notifier))
-
-
-async def _run_until_signal(notifier: Notifier) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-
-    async def has_partitions() -> bool:
-        return notifier.ready.is_set()
-
-    settings = notifier.settings
-    health = HealthServer(settings.metrics_host, settings.metrics_port, {"kafka": has_partitions})
-    if settings.metrics_port:
-        await health.start()
-    try:
-        # /ready stays false meanwhile: the notifier has no partitions yet.
-        if await wait_for_kafka(settings, log, stop):
-            await notifier.run(stop)
-    finally:
-        await health.stop()
 
 
 def _who() -> str:

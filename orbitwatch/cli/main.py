@@ -100,7 +100,9 @@ app.command(name="search")(_search.search)
 from orbitwatch.cli import alerts as _alerts  # noqa: E402
 
 app.add_typer(_alerts.app, name="alerts")
-app.command(name="notify")(_alerts.notify)
+from orbitwatch.cli import notify as _notify  # noqa: E402
+
+app.add_typer(_notify.app, name="notify")
 
 from orbitwatch.cli import status as _status  # noqa: E402
 

@@ -72,9 +72,15 @@ class TopicSpec:
     partitions: int
     compacted: bool = False
     max_record_bytes: int | None = None  # None: the broker's default (about 1 MiB)
+    # Compacted topics keep every key forever unless told: records older than this go too.
+    retention_ms: int | None = None
 
     def to_new_topic(self) -> NewTopic:
         configs = {"cleanup.policy": "compact"} if self.compacted else {}
+        if self.retention_ms is not None:
+            configs["retention.ms"] = str(self.retention_ms)
+            if self.compacted:
+                configs["cleanup.policy"] = "compact,delete"
         if self.max_record_bytes is not None:
             configs["max.message.bytes"] = str(self.max_record_bytes)
         return NewTopic(self.name, self.partitions, 1, topic_configs=configs)

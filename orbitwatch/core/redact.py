@@ -1,10 +1,14 @@
 """Credentials never printed: one place that hides them in URLs, messages and log lines.
 
 A URL may carry a password (``http://elastic:PASSWORD@host:9200``) or a token in its query
-(``?token=...``). :func:`redact_url` masks both in one URL; :func:`redact_text` does it for
-every URL inside a longer text (an error message, a log line); :class:`RedactUrls` is the
-structlog processor and :class:`RedactingFilter` the standard-library logging filter that
-apply it to every log event.
+(``?token=...``). Notification service URLs (Apprise's: ``slack://TokenA/TokenB/TokenC``,
+``tgram://bottoken/chat``, ``msteams://...``, ``mailtos://user:pass@host``) also carry tokens
+in the host and the path, so for every scheme other than the plain ones (http, https, file,
+the Kafka listener schemes) the host is kept only when it is a domain name or an address, and
+every path segment is masked. :func:`redact_url` masks all of these in one URL;
+:func:`redact_text` does it for every URL inside a longer text (an error message, a log
+line); :class:`RedactUrls` is the structlog processor and :class:`RedactingFilter` the
+standard-library logging filter that apply it to every log event.
 """
 
 from __future__ import annotations
@@ -13,13 +17,51 @@ import logging
 import re
 from collections.abc import MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
 
 # Query parameters whose value is a credential (compared lower-case, without - and _).
 SECRET_PARAMS = frozenset(
-    {"token", "accesstoken", "apikey", "key", "secret", "password", "pass", "pwd", "sig", "auth"}
+    {
+        "token",
+        "accesstoken",
+        "apikey",
+        "apitoken",
+        "bottoken",
+        "key",
+        "secret",
+        "password",
+        "pass",
+        "pwd",
+        "sig",
+        "auth",
+    }
+)
+
+# Schemes whose host and path are addresses, not credentials. Any other scheme is read as a
+# notification service URL (Apprise has more than a hundred, so a list of those would leak
+# the ones it missed): its host and path may be tokens.
+PLAIN_SCHEMES = frozenset(
+    {
+        "http",
+        "https",
+        "ftp",
+        "ftps",
+        "file",
+        "ws",
+        "wss",
+        "plaintext",
+        "ssl",
+        "sasl_plaintext",
+        "sasl_ssl",
+    }
+)
+# A host that is an address: a dotted name, an IP literal or localhost, with an optional port,
+# or a bare name with a port (a compose service, json://receiver:8080). Tokens have neither.
+_ADDRESS_HOST = re.compile(
+    r"^((localhost|\[[0-9a-fA-F:.]+\]|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)(:\d{1,5})?"
+    r"|[A-Za-z][A-Za-z0-9-]*:\d{1,5})$"
 )
 
 # scheme://userinfo@ : the userinfo is whatever comes before the last @ of the authority.
@@ -48,6 +90,9 @@ def redact_url(url: str) -> str:
         parts = urlsplit(text)
     except ValueError:
         return text
+    if parts.scheme and parts.scheme.lower() not in PLAIN_SCHEMES and parts.netloc:
+        parts = _mask_service_url(parts)
+        text = urlunsplit(parts)
     if not parts.query:
         return text
     pairs = parse_qsl(parts.query, keep_blank_values=True)
@@ -55,6 +100,16 @@ def redact_url(url: str) -> str:
         return text
     masked = [(name, MASK if _secret_param(name) else value) for name, value in pairs]
     return urlunsplit(parts._replace(query=urlencode(masked, safe="*")))
+
+
+def _mask_service_url(parts: SplitResult) -> SplitResult:
+    """A service URL's token-shaped host and every path segment masked (the user info was
+    masked before): ``slack://T1/B2/C3`` -> ``slack://***/***/***``."""
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not _ADDRESS_HOST.match(host):
+        host = MASK
+    path = "/".join(MASK if segment else "" for segment in parts.path.split("/"))
+    return parts._replace(netloc=f"{userinfo}{at}{host}", path=path)
 
 
 def redact_text(text: str) -> str:

@@ -184,6 +184,15 @@ class Settings(BaseSettings):
     webhook_backoff_max: timedelta = Field(
         timedelta(minutes=2), description="Longest retry delay, also the cap on Retry-After"
     )
+    topic_notify_delivered: str = Field(
+        "notify.delivered",
+        description="Compacted topic of the notifier's finished deliveries (by endpoint and alert)",
+    )
+    notify_templates_dir: Path | None = Field(
+        None,
+        description="Folder of message templates overriding the defaults by name "
+        "(chat.md.j2, email.txt.j2)",
+    )
 
     # --- Elasticsearch indexing (streams/index/) and Kibana (orbitwatch kibana) -------
     es_bulk_max_docs: int = Field(

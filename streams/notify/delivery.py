@@ -1,6 +1,10 @@
-"""Delivering one alert to one webhook: a signed POST, retried with backoff when it may work
-later (connection errors, timeouts, 408, 429, 5xx; ``Retry-After`` honoured), given up on
-at once when it cannot (other 4xx, redirects, forbidden addresses).
+"""Delivering one alert to one endpoint, retried with backoff when it may work later and
+given up on at once when it cannot.
+
+:func:`deliver` runs the attempts for any :class:`Sender`: the :class:`WebhookClient` here
+(a signed POST; connection errors, timeouts, 408, 429 and 5xx are retried, ``Retry-After``
+honoured; other 4xx, redirects and forbidden addresses are final) or the Apprise channels of
+:mod:`streams.notify.channels`.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import aiohttp
 
@@ -65,6 +70,11 @@ class DeliveryResult:
     error: DeliveryError | None = None
 
 
+class Sender(Protocol):
+    async def send(self, endpoint: Endpoint, alert: Alert, attempt: int) -> None:
+        """One attempt: returns when delivered, raises :class:`DeliveryError` otherwise."""
+
+
 class WebhookClient:
     """Signed POSTs over one HTTP session. Non-public addresses are refused at connect time
     unless allowed (the resolver checks the address actually connected to)."""
@@ -91,6 +101,9 @@ class WebhookClient:
 
     async def close(self) -> None:
         await self._session.close()
+
+    async def send(self, endpoint: Endpoint, alert: Alert, attempt: int) -> None:
+        await self.post(endpoint, alert.alert_id, alert.to_bytes(), attempt)
 
     async def post(self, endpoint: Endpoint, alert_id: str, body: bytes, attempt: int) -> int:
         """One attempt; returns the 2xx status or raises :class:`DeliveryError`."""
@@ -132,18 +145,17 @@ class WebhookClient:
 
 
 async def deliver(
-    client: WebhookClient,
+    sender: Sender,
     endpoint: Endpoint,
     alert: Alert,
     policy: RetryPolicy,
     sleep: Sleep = asyncio.sleep,
 ) -> DeliveryResult:
     """Attempt until delivered, a permanent failure, or ``policy.max_attempts``."""
-    body = alert.to_bytes()
     backoff = policy.backoff()
     for attempt in range(1, policy.max_attempts + 1):
         try:
-            await client.post(endpoint, alert.alert_id, body, attempt)
+            await sender.send(endpoint, alert, attempt)
         except DeliveryError as exc:
             if not exc.retriable or attempt == policy.max_attempts:
                 return DeliveryResult(endpoint, False, attempt, exc)
@@ -151,7 +163,7 @@ async def deliver(
             if exc.retry_after is not None:
                 delay = max(delay, min(exc.retry_after, policy.max_delay))
             log.warning(
-                "webhook %s: attempt %d for %s failed (%s); retrying in %.1fs",
+                "endpoint %s: attempt %d for %s failed (%s); retrying in %.1fs",
                 endpoint.name,
                 attempt,
                 alert.alert_id,

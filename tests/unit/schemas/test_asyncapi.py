@@ -78,8 +78,13 @@ def test_every_pipeline_topic_is_a_channel_with_its_partitioning() -> None:
         kafka = by_address[spec.name]["bindings"]["kafka"]
         assert kafka["topic"] == spec.name
         assert kafka["partitions"] == spec.partitions
-        policy = kafka.get("topicConfiguration", {}).get("cleanup.policy", ["delete"])
-        assert policy == (["compact"] if spec.compacted else ["delete"]), spec.name
+        config = kafka.get("topicConfiguration", {})
+        policy = config.get("cleanup.policy", ["delete"])
+        expected = (["compact"] if spec.compacted else []) + (
+            ["delete"] if spec.retention_ms is not None or not spec.compacted else []
+        )
+        assert policy == expected, spec.name
+        assert config.get("retention.ms") == spec.retention_ms, spec.name
 
 
 def test_structure_of_an_asyncapi_3_document() -> None:

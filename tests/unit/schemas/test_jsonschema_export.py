@@ -40,6 +40,7 @@ def test_exported_models() -> None:
         "Alert",
         "Silence",
         "Verdict",
+        "Delivery",
     ]
     for model in exported_models():
         assert schema_path(model).parent == SCHEMA_DIR

@@ -34,6 +34,7 @@ def test_specs_are_what_the_pipeline_has_always_created() -> None:
         TopicSpec("events.dlq", 1, max_record_bytes=WIDE),
         TopicSpec("alerts", 1),
         TopicSpec("alerts.dlq", 1),
+        TopicSpec("notify.delivered", 1, compacted=True, retention_ms=30 * 86_400_000),
         TopicSpec("alerts.silences", 1, compacted=True),
         TopicSpec("feedback.verdicts", 1, compacted=True),
         TopicSpec("connector.feed-state", 1, compacted=True),

@@ -34,6 +34,64 @@ def test_redact_url_masks_passwords_tokens_and_secret_parameters(url: str, expec
     assert redact_url(url) == expected
 
 
+# Apprise service URLs: the secrets' places differ per scheme (user info, host, path, query).
+@pytest.mark.parametrize(
+    ("url", "expected", "secrets"),
+    [
+        (
+            "mailto://ops:MailPass1@mail.example.org?to=desk@example.org",
+            "mailto://ops:***@mail.example.org?to=desk@example.org",
+            ["MailPass1"],
+        ),
+        (
+            "mailtos://ops:MailPass2@smtp.example.org:465?from=ow@example.org",
+            "mailtos://ops:***@smtp.example.org:465?from=ow@example.org",
+            ["MailPass2"],
+        ),
+        (
+            "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#space-alerts",
+            "slack://***/***/***/#space-alerts",
+            ["T1JJ3T3L2", "A1BRTD4JD", "TIiajkdnlazkcOXrIdevi7FQ"],
+        ),
+        (
+            "msteams://team-name/9d3b1a8e-tokenA/0f2c4e6a-tokenB/77ab93c1-tokenC",
+            "msteams://***/***/***/***",
+            ["tokenA", "tokenB", "tokenC", "team-name"],
+        ),
+        (
+            "tgram://123456789:AAHk2bL0tTokenPart/-1001234567",
+            "tgram://***/***",
+            ["AAHk2bL0tTokenPart", "123456789", "-1001234567"],
+        ),
+        (
+            "ntfys://ntfy.example.org/secret-topic-9f2?token=tk_abcdef",
+            "ntfys://ntfy.example.org/***?token=***",
+            ["secret-topic-9f2", "tk_abcdef"],
+        ),
+        (
+            "json://hook:HookPass@127.0.0.1:8080/in/abcd1234",
+            "json://hook:***@127.0.0.1:8080/***/***",
+            ["HookPass", "abcd1234"],
+        ),
+        (
+            "discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js",
+            "discord://***/***",
+            ["4174216298", "JHMHI8qBe7bk2ZwO5U711o3dV_js"],
+        ),
+        ("pover://UserKey42@AppToken42", "pover://***@***", ["UserKey42", "AppToken42"]),
+        ("json://receiver:8080/hook", "json://receiver:8080/***", []),
+    ],
+)
+def test_apprise_urls_lose_tokens_in_user_host_path_and_query(
+    url: str, expected: str, secrets: list[str]
+) -> None:
+    assert redact_url(url) == expected
+    shown = redact_text(f"delivery to {url} failed")
+    assert shown == f"delivery to {expected} failed"
+    for secret in secrets:
+        assert secret not in shown
+
+
 def test_redact_text_masks_every_url_inside_a_message() -> None:
     text = (
         "Elasticsearch at http://elastic:PASSWORD@host:9200 failed; "
