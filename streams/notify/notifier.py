@@ -128,6 +128,11 @@ class Notifier:
         self._progress = asyncio.Event()  # set whenever a delivery ends
         self.ready = asyncio.Event()  # set once the group has its partitions (for tests)
 
+    @property
+    def committed(self) -> dict[TopicPartition, int]:
+        """Offsets committed so far by this run, per partition."""
+        return dict(self._committed)
+
     # -- delivered-id memory --------------------------------------------------------------
 
     async def load_delivered(self) -> int:

@@ -28,7 +28,7 @@ import jinja2
 
 from orbitwatch.core.errors import ConfigError
 from orbitwatch.core.settings import Settings
-from schemas import Alert, AlertKind
+from schemas import Alert, AlertKind, Evidence
 from streams.notify.endpoints import Channel, Endpoint
 
 DEFAULT_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -166,7 +166,7 @@ class Renderer:
             "actor_pairs": alert.actor_pairs,
             "types": [t.value for t in alert.event_types],
             "relation": alert.relation.value if alert.relation else None,
-            "evidence": alert.evidence,
+            "evidence": _distinct_evidence(alert),
             "sources": alert.source_urls,
             "other_languages": list(story.other_languages),
             "story_url": self.story_url(alert.story_id),
@@ -175,6 +175,21 @@ class Renderer:
             ],
             "alerted_at": alert.alerted_at.strftime("%Y-%m-%d %H:%M UTC"),
         }
+
+
+MAX_EVIDENCE = 10  # cues listed in a message; the alert itself carries them all
+
+
+def _distinct_evidence(alert: Alert) -> list[Evidence]:
+    """Each cue once (the title and the text often match the same term), the first few."""
+    seen: set[tuple[str, str, str]] = set()
+    cues = []
+    for item in alert.evidence:
+        key = (item.kind, item.value, item.term.casefold())
+        if key not in seen:
+            seen.add(key)
+            cues.append(item)
+    return cues[:MAX_EVIDENCE]
 
 
 def _one_line(filename: str | None, exc: jinja2.TemplateError) -> str:
