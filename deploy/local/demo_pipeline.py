@@ -51,14 +51,19 @@ async def run_demo(
     on_progress: Callable[[str], None] = lambda _: None,
     quiet_seconds: float = 5.0,
     limit_seconds: float = 120.0,
+    *,
+    own_namespace: bool = True,
 ) -> DemoOutcome:
-    settings = demo_settings(settings)
+    """``own_namespace=False`` runs in the namespace ``settings`` already name (a test's,
+    which the test wipes), instead of the demo's own, wiped first."""
+    if own_namespace:
+        settings = demo_settings(settings)
+        client = make_client(settings)
+        try:
+            await wipe_namespace(settings, DEMO_NAMESPACE, client)
+        finally:
+            client.close()
     outcome = DemoOutcome(settings)
-    client = make_client(settings)
-    try:
-        await wipe_namespace(settings, DEMO_NAMESPACE, client)
-    finally:
-        client.close()
     await ensure_topics(settings, topic_specs(settings))
     app, _ = build_worker_app(settings)
     await app.start()

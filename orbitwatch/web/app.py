@@ -36,6 +36,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from connectors.normalize import detect_language
 from orbitwatch.core.elastic import make_async_client
 from orbitwatch.core.errors import OrbitwatchError
 from orbitwatch.core.kafka import kafka_address
@@ -112,6 +113,13 @@ def templates() -> Environment:
     return env
 
 
+def warm_up(env: Environment) -> None:
+    """Compile the templates and load the language detector once, at start-up."""
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)
+    detect_language("Russia and China plan a nuclear power plant on the Moon")
+
+
 @dataclass
 class Desk:
     settings: Settings
@@ -175,6 +183,8 @@ def build_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Loaded before the first alert, not while it waits to be pushed (about 2 s here).
+        await asyncio.to_thread(warm_up, desk.env)
         desk.feed.start()
         try:
             yield

@@ -76,10 +76,15 @@ def decode_cursor(cursor: str | None) -> list[Any] | None:
     return value if ok and all(isinstance(v, int | str) for v in value) else None
 
 
+# The detector names Chinese varieties (Wu, Cantonese) where feeds say "zh".
+_DETECTED_AS = {"wuu": "zh", "yue": "zh"}
+
+
 def fallback_languages(alert: Alert) -> list[str]:
     """The languages detected in the alert's titles, when its story is not indexed yet."""
     titles = alert.titles or [alert.title]
-    return sorted({code for title in titles if (code := detect_language(title))})
+    codes = {detect_language(title) for title in titles}
+    return sorted({_DETECTED_AS.get(code, code) for code in codes if code})
 
 
 class Store:

@@ -78,6 +78,8 @@
       list.prepend(card);
       refreshAges(card);
       window.deskReceived.push({ id: message.id, at: Date.now() });
+      const count = document.getElementById("alert-count");
+      if (count) count.textContent = String(Number(count.textContent) + 1);
       document.querySelector(".empty")?.remove();
     });
     source.addEventListener("status", (event) => {
