@@ -37,6 +37,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "throughput": ("benchmarks.throughput_bench", [], ["--count", "20000"]),
     "latency": ("benchmarks.latency_bench", [], ["--seconds", "10"]),
     "elastalert": ("benchmarks.elastalert_bench", [], ["--seconds", "15"]),
+    "web": ("benchmarks.web_latency", [], ["--count", "50"]),
 }
 
 
