@@ -8,6 +8,7 @@ pushed alerts a page receives.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +35,8 @@ class AlertFilters:
         known_types = {t.value for t in EventType}
 
         def values(name: str) -> list[str]:
-            return [v.strip() for v in params.get(name, ()) if v and v.strip()]
+            # Repeated parameters, or several in one box separated by blanks or commas.
+            return [part for v in params.get(name, ()) for part in re.split(r"[\s,]+", v) if part]
 
         return cls(
             severities=tuple(v for v in values("severity") if v in known_severities),

@@ -17,11 +17,16 @@ from elasticsearch import Elasticsearch, helpers
 
 from orbitwatch.core.kafka import ensure_topics
 from orbitwatch.core.settings import Settings
+from orbitwatch.web.csrf import CSRF_COOKIE
 from orbitwatch.web.server import running_desk
 from schemas import Alert, AlertKind, EventType, Relation, Severity, utc_now
+from schemas.documents import EventDocument
 from schemas.indices.names import IndexNames
 from schemas.indices.setup import setup_indices
+from schemas.silence import SilenceScope
 from schemas.topics import topic_specs
+from streams.alerting.silences import read_silences
+from tests.integration.test_alerting_worker import lunar_event
 from tests.kafka_io import produce
 
 pytestmark = pytest.mark.integration
@@ -160,3 +165,67 @@ async def test_ten_thousand_alerts_are_paged_never_loaded_whole(
         assert more == [a.alert_id for a in reversed(alerts[-100:-50])]
         medium = (await client.get("/", params={"severity": "medium"})).text
         assert '<span id="alert-count">0</span> alert(s) matching' in medium
+
+
+async def _csrf(client: httpx.AsyncClient) -> str:
+    await client.get("/health")
+    token = client.cookies.get(CSRF_COOKIE)
+    assert token
+    return token
+
+
+async def test_silence_buttons_publish_like_the_cli_and_the_story_page_lists_them(
+    isolated_settings: Settings, desk: str
+) -> None:
+    async with httpx.AsyncClient(base_url=desk, timeout=30) as client:
+        token = await _csrf(client)
+        headers = {"x-csrf-token": token, "accept": "application/json"}
+        # An alert card offers its rule and its story; the button names which.
+        answer = await client.post(
+            "/silences",
+            data={"scope": "story", "rule": "high-severity", "story": "story-7", "duration": "6h"},
+            headers=headers,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["message"].startswith("silenced story story-7 until ")
+        answer = await client.post(
+            "/silences",
+            data={"scope": "rule", "rule": "quiet-rule", "duration": "1h"},
+            headers=headers,
+        )
+        assert answer.status_code == 200, answer.text
+        book = await read_silences(isolated_settings)
+        story = book.get(SilenceScope.story, "story-7")
+        assert story is not None and story.created_by == "web"
+        assert timedelta(hours=5, minutes=59) < story.until - story.created_at <= timedelta(hours=6)
+        assert book.get(SilenceScope.rule, "quiet-rule") is not None
+        page = (await client.get("/stories/story-7")).text
+        assert "silenced: story story-7 until" in page
+        bad = await client.post(
+            "/silences", data={"scope": "story", "story": "s", "duration": "soon"}, headers=headers
+        )
+        assert bad.status_code == 400 and "not a duration" in bad.json()["message"]
+
+
+async def test_search_page_runs_the_query_module_of_orbitwatch_search(
+    isolated_settings: Settings, es_client: Elasticsearch, desk: str
+) -> None:
+    names = IndexNames(isolated_settings.index_prefix)
+    event = lunar_event("moon-article-1", "moon-story-1", Severity.high)
+    document = EventDocument.from_event(event)
+    es_client.index(
+        index=names.events_index(document.timestamp),
+        id=document.article_id,
+        document=json.loads(document.to_bytes()),
+        refresh="wait_for",
+    )
+    async with httpx.AsyncClient(base_url=desk, timeout=30) as client:
+        found = (await client.get("/search", params={"q": "reactor", "pair": "RU-CN"})).text
+        assert "Russia and China to build a nuclear power plant on the Moon" in found
+        assert 'href="/stories/moon-story-1"' in found
+        none = (await client.get("/search", params={"q": "reactor", "type": "launch"})).text
+        assert "0 shown of 0" in none
+        refused = (await client.get("/search", params={"actor": "R1"})).text
+        assert "--actor: expected an ISO 3166-1 alpha-2 code" in refused
+        story = (await client.get("/stories/moon-story-1")).text
+        assert "<mark" in story or "Russia and China" in story

@@ -40,6 +40,9 @@ def test_filters_from_the_query_string_and_back() -> None:
     assert filters == AlertFilters(("high",), ("r1",), ("RU",), ("lunar",))
     assert AlertFilters.from_query(parse_qs(filters.query_string())) == filters
     assert filters.active and not AlertFilters().active
+    # What the page's text boxes send: several values in one box.
+    boxes = AlertFilters.from_query(parse_qs("rule=r1+r2&actor=ru,+cn"))
+    assert boxes.rules == ("r1", "r2") and boxes.actors == ("RU", "CN")
 
 
 def test_filters_accept() -> None:
