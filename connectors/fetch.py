@@ -90,6 +90,7 @@ class FetchResult:
     redirects: list[tuple[int, str]] = field(default_factory=list)
     elapsed: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)  # KEPT_HEADERS that were sent
+    links: tuple[str, ...] = ()  # Link header values (WebSub discovery reads rel=hub/self)
 
     @property
     def not_modified(self) -> bool:
@@ -267,6 +268,7 @@ class Fetcher:
                     content_language=response.headers.get("Content-Language"),
                     redirects=redirects,
                     headers=_kept_headers(response),
+                    links=tuple(response.headers.getall("Link", ())),
                 )
 
     async def _read_limited(self, response: aiohttp.ClientResponse) -> bytes:

@@ -84,6 +84,8 @@ class ParsedFeed:
     update_frequency: str | None = None  # sy:updateFrequency
     skip_hours: list[str] = field(default_factory=list)
     skip_days: list[str] = field(default_factory=list)
+    # Feed-level (rel, href) links, e.g. atom:link rel="hub"/"self" for WebSub discovery.
+    links: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _struct_to_utc(value: Any) -> datetime | None:
@@ -201,6 +203,13 @@ def _skip_list(body: bytes, name: str) -> list[str]:
 
 def _text_or_none(value: Any) -> str | None:
     return str(value).strip()[:100] if isinstance(value, str) and value.strip() else None
+def _feed_links(feed: Any) -> list[tuple[str, str]]:
+    links = []
+    for link in feed.get("links") or []:
+        rel, href = link.get("rel"), (link.get("href") or "").strip()
+        if isinstance(rel, str) and href:
+            links.append((rel.lower(), href))
+    return links
 
 
 def parse_document(
@@ -267,6 +276,7 @@ def parse_document(
         update_frequency=_text_or_none(feed.get("sy_updatefrequency")),
         skip_hours=_skip_list(body, "hour"),
         skip_days=_skip_list(body, "day"),
+        links=_feed_links(feed),
     )
     if fix.changed:
         parsed.repaired_mojibake = True

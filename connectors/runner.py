@@ -45,6 +45,9 @@ from connectors.producer import DeliveryFailed
 from connectors.rhythm import record_attempt
 from connectors.schedule import BackoffPolicy, ConcurrencyLimiter, is_network_outage
 from connectors.state import FeedStateStore
+from connectors.websub.bridge import ConnectorHost
+from connectors.websub.discovery import discover, parse_link_header
+from connectors.websub.subscriber import Subscriber, WebSubConfig
 from schemas import Article, FeedHealth, FeedState, utc_now
 
 log = structlog.get_logger("orbitwatch.connector")
@@ -101,6 +104,7 @@ class Connector:
         options: ConnectorOptions | None = None,
         *,
         seed: int | None = None,
+        websub: WebSubConfig | None = None,
     ) -> None:
         self.feeds = list(feeds)
         self.sink = sink
@@ -128,17 +132,32 @@ class Connector:
         self.pushed: set[str] = set()
         self._scale: float | None = None
         self._scale_at = 0.0
+        # Polls and pushes of one feed commit one at a time: an entry carried by both is
+        # then produced once, by whichever commits first.
+        self._feed_locks: dict[str, asyncio.Lock] = {}
+        self.websub = Subscriber(websub, ConnectorHost(self, websub.policy)) if websub else None
 
     async def __aenter__(self) -> Connector:
+        if self.websub is not None:
+            listed = {feed.id for feed in self.feeds}
+            await self.websub.start(retired=[f for f in self.store.states if f not in listed])
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self.websub is not None:
+            await self.websub.stop()
         await self._drain_commits()
         await self.fetcher.close()
         self.parsers.close(wait=True)
+
+    def feed_lock(self, feed_id: str) -> asyncio.Lock:
+        return self._feed_locks.setdefault(feed_id, asyncio.Lock())
+
+    def feed_by_id(self, feed_id: str) -> FeedConfig | None:
+        return next((feed for feed in self.feeds if feed.id == feed_id), None)
 
     # --- scheduling ----------------------------------------------------------------------
 
@@ -323,6 +342,14 @@ class Connector:
             await asyncio.gather(*self._commits, return_exceptions=True)
 
     async def _commit_success(self, result: PollResult, report: RoundReport) -> None:
+        async with self.feed_lock(result.feed.id):
+            await self._commit_success_locked(result, report)
+        if self.websub is not None and result.fetch is not None and result.parsed is not None:
+            url = result.fetch.url
+            found = discover(parse_link_header(result.fetch.links, url), result.parsed.links, url)
+            self.websub.notice(result.feed.id, found, result.feed.allow_private)
+
+    async def _commit_success_locked(self, result: PollResult, report: RoundReport) -> None:
         feed = result.feed
         new = self.store.new_articles(result)
         try:

@@ -18,6 +18,7 @@ from orbitwatch.core.errors import InvalidMessage
 from orbitwatch.core.kafka import read_topic_latest
 from orbitwatch.core.settings import Settings
 from schemas import Article, FeedSchedule, FeedState, utc_now
+from schemas.feed_state import WebSubSubscription
 
 # Ids remembered per feed. Must exceed the number of entries a feed lists at once, or an
 # entry that falls out of the window would be produced again; the window is widened
@@ -150,6 +151,43 @@ class FeedStateStore:
             update["schedule"] = schedule
         new_state = state.model_copy(update=update)
         self.states[result.feed.id] = new_state
+        return new_state
+
+    # --- WebSub push (connectors/websub) ---------------------------------------------------
+
+    def set_websub(
+        self, feed_id: str, sub: WebSubSubscription, shown: str | None
+    ) -> FeedState | None:
+        """Record a feed's subscription (and the status ``feeds health`` shows). A feed
+        that left the list keeps its state until its unsubscribe is through."""
+        state = self.states.get(feed_id)
+        if state is None:
+            return None
+        health = state.health.model_copy(update={"websub": shown})
+        new_state = state.model_copy(update={"websub": sub, "health": health})
+        self.states[feed_id] = new_state
+        return new_state
+
+    def after_push(self, feed: FeedConfig, articles: list[Article], produced: int) -> FeedState:
+        """The state once a pushed document's new articles are acknowledged: its ids join
+        the seen ids, so a poll (or another push) carrying them produces nothing again.
+        Validators stay: a push says nothing about what a conditional GET would get."""
+        state = self.get(feed)
+        health = state.health.model_copy(
+            update={
+                "entries_seen": state.health.entries_seen + len(articles),
+                "articles_produced": state.health.articles_produced + produced,
+            }
+        )
+        new_state = state.model_copy(
+            update={
+                "health": health,
+                "updated_at": utc_now(),
+                "seen_ids": _bounded_seen(state.seen_ids, [a.id for a in reversed(articles)]),
+            }
+        )
+        self.states[feed.id] = new_state
+        self._seen_sets[feed.id] = set(new_state.seen_ids)
         return new_state
 
 

@@ -48,6 +48,15 @@ class FeedHealth(Message):
         default=None, description="Learned publication rate, new entries per hour"
     )
 
+    websub: str | None = Field(
+        default=None,
+        description=(
+            "WebSub push: active, pending, renewing, denied, silent, expired or unsubscribed;"
+            " none when the feed names no hub or push is off"
+        ),
+    )
+
+
 
 class FeedHints(BaseModel):
     """What the server last said about how often to ask (connectors/hints.py reads them).
@@ -92,6 +101,34 @@ class FeedSchedule(BaseModel):
     hints: FeedHints = Field(default_factory=FeedHints)
 
 
+WebSubStatus = Literal["requested", "active", "denied", "unsubscribed"]
+
+
+class WebSubSubscription(Message):
+    """One WebSub subscription of the connector (the subscriber) at a hub, kept with the
+    feed's state so that a restart neither forgets a lease nor answers a hub blindly."""
+
+    hub: str = Field(description="Hub URL the subscription was asked of")
+    topic: str = Field(description="Topic (self) URL the hub distributes")
+    token: str = Field(description="Random path segment of this subscription's callback URL")
+    secret: str = Field(
+        repr=False, description="HMAC key given to the hub as hub.secret (never logged)"
+    )
+    status: WebSubStatus = "requested"
+    awaiting: Literal["subscribe", "unsubscribe"] | None = Field(
+        default=None, description="The request whose verification of intent we would answer"
+    )
+    requested_at: UtcDatetime | None = None
+    attempts: int = Field(default=0, description="Requests since the last verified one")
+    verified_at: UtcDatetime | None = None
+    lease_seconds: int | None = None
+    expires_at: UtcDatetime | None = None
+    last_push_at: UtcDatetime | None = None
+    pushes: int = 0
+    rejected_pushes: int = 0
+    last_error: str | None = Field(default=None, description="Hub refusal, denial reason ...")
+
+
 class FeedState(Message):
     SCHEMA_VERSION: ClassVar[int] = 1
     schema_version: Literal[1] = 1
@@ -108,3 +145,6 @@ class FeedState(Message):
         default_factory=FeedSchedule, description="Learned rhythm and server hints"
     )
     updated_at: UtcDatetime
+    websub: WebSubSubscription | None = Field(
+        default=None, description="The feed's WebSub subscription, when it has a hub"
+    )

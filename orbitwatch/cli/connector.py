@@ -14,6 +14,7 @@ from connectors.feedlist import FeedConfig, FeedListError, load_feed_list
 from connectors.producer import DeliveryFailed, KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
 from connectors.state import restore_states
+from connectors.websub.subscriber import WebSubConfig
 from orbitwatch.core.health_server import HealthServer
 from orbitwatch.core.kafka import (
     TopicReadFailed,
@@ -76,7 +77,12 @@ async def _run(
         elif not await wait_for_kafka(settings, log, stop):  # /ready stays false meanwhile
             return
         store = await restore_states(settings, log=lambda line: err_console.print(line))
-        async with KafkaSink(settings) as sink, Connector(feeds, sink, store, options) as conn:
+        # Push needs a server that outlives one round: --once only polls.
+        websub = None if once else WebSubConfig.from_settings(settings)
+        async with (
+            KafkaSink(settings) as sink,
+            Connector(feeds, sink, store, options, websub=websub) as conn,
+        ):
             ready.set()  # state restored and producer connected: polls can go out
             if once:
                 report = await conn.poll_round()

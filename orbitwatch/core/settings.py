@@ -235,6 +235,40 @@ class Settings(BaseSettings):
     web_username: str | None = Field(None, description="Basic-auth user of the desk")
     web_password: SecretStr | None = Field(None, description="Basic-auth password of the desk")
 
+    # --- WebSub push (connectors/websub/) ----------------------------------------------
+    websub_callback_url: str | None = Field(
+        None,
+        description=(
+            "Public http(s) address of the connector's WebSub callback server, as hubs reach"
+            " it (through a reverse proxy); each subscription adds a path segment. Unset: push"
+            " is off and every feed is polled"
+        ),
+    )
+    websub_bind_host: str = Field(
+        "127.0.0.1", description="Address the WebSub callback server listens on"
+    )
+    websub_bind_port: int = Field(
+        8089, ge=0, le=65535, description="Port of the WebSub callback server (0: any free port)"
+    )
+    websub_max_body: int = Field(
+        4 * 1024 * 1024,
+        ge=1024,
+        description="Largest pushed body in bytes; a larger one is refused (413) unread",
+    )
+    websub_lease: timedelta = Field(
+        timedelta(days=10), description="Lease asked of hubs (hub.lease_seconds); hubs may cap it"
+    )
+    websub_verify_timeout: timedelta = Field(
+        timedelta(minutes=10),
+        description="How long a subscription request waits for the hub's verification before"
+        " it is asked again (with back-off)",
+    )
+    websub_silent_after: timedelta = Field(
+        timedelta(hours=12),
+        description="A subscription with no push for this long counts as silent: the feed is"
+        " polled at its normal pace again",
+    )
+
     # --- Values, not only types -----------------------------------------------------------
     @field_validator("watchlist", "webhook_urls", mode="before")
     @classmethod
@@ -263,7 +297,13 @@ class Settings(BaseSettings):
             )
         return codes
 
-    @field_validator("es_url", "kibana_url", "web_public_url")
+    @field_validator("websub_callback_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # ORBITWATCH_WEBSUB_CALLBACK_URL= (empty) turns push off, like leaving it out.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("es_url", "kibana_url", "web_public_url", "websub_callback_url")
     @classmethod
     def _http_url(cls, value: str | None, info: Any) -> str | None:
         if value is not None:
@@ -332,6 +372,7 @@ URL_EXAMPLES = {
     "kibana_url": "http://127.0.0.1:5601",
     "webhook_urls": "https://hooks.example/orbitwatch",
     "web_public_url": "https://desk.example:8600",
+    "websub_callback_url": "https://orbitwatch.example/websub",
 }
 URL_FIELDS = frozenset(URL_EXAMPLES)
 
