@@ -203,6 +203,8 @@ def _skip_list(body: bytes, name: str) -> list[str]:
 
 def _text_or_none(value: Any) -> str | None:
     return str(value).strip()[:100] if isinstance(value, str) and value.strip() else None
+
+
 def _feed_links(feed: Any) -> list[tuple[str, str]]:
     links = []
     for link in feed.get("links") or []:

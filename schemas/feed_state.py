@@ -57,7 +57,6 @@ class FeedHealth(Message):
     )
 
 
-
 class FeedHints(BaseModel):
     """What the server last said about how often to ask (connectors/hints.py reads them).
     Absolute times, so that they still hold after a restart."""

@@ -80,9 +80,10 @@ class WebSubHub:
     async def __aenter__(self) -> WebSubHub:
         db = str(Path(self._dir.name) / "hub.sqlite3")
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        command = [sys.executable, "-m", "benchmarks.harness.websub_hub"]
+        command += ["--port", str(self.port), "--db", db, "--min-lease", str(self.min_lease)]
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.harness.websub_hub", "--port", str(self.port)]
-            + ["--db", db, "--min-lease", str(self.min_lease), "--signature", self.signature],
+            [*command, "--signature", self.signature],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -26,6 +26,7 @@ from connectors.websub.signature import SignatureInvalid, verify_signature
 
 log = structlog.get_logger("orbitwatch.connector.websub")
 _CHUNK = 64 * 1024
+SHUTDOWN_GRACE = 3.0
 
 
 class CallbackHandler(Protocol):
@@ -72,7 +73,8 @@ class CallbackServer:
         app = web.Application(client_max_size=self.max_body + 1)
         app.router.add_get("/{path:.*}", self._get)
         app.router.add_post("/{path:.*}", self._post)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A push in flight gets a moment to finish on shutdown; the hub retries the rest.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
 

@@ -118,15 +118,17 @@ class Subscriber:
         if self._loop_task is not None:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
-        await self.server.stop()
-        for task in self._requests:
+            self._loop_task = None
+        requests = list(self._requests)
+        for task in requests:
             task.cancel()
-        await asyncio.gather(*self._requests, return_exceptions=True)
-        if self._persisting:
-            await asyncio.gather(*self._persisting, return_exceptions=True)
-        for session in self._sessions.values():
+        await asyncio.gather(*requests, return_exceptions=True)
+        await self.server.stop()
+        if self._persisting:  # verifications answered: their records reach Kafka
+            await asyncio.gather(*list(self._persisting), return_exceptions=True)
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
             await session.close()
-        self._sessions.clear()
 
     async def __aenter__(self) -> Subscriber:
         await self.start()
@@ -253,7 +255,8 @@ class Subscriber:
                 delay = min(max((wake_at - utc_now()).total_seconds(), 0.05), TICK_MAX)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
 
     async def tick(self, now: datetime) -> datetime | None:
         """Send what is due (renewals, unanswered requests, retries after a denial);

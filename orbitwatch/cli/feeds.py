@@ -132,6 +132,15 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def _push_cell(pushed: bool, websub: str | None) -> str:
+    """Whether pushes are relied on, with the WebSub subscription's state when the feed has
+    one: "yes (active)", "no (pending)", "no (denied)", or "no" for a feed without a hub
+    (or with push off)."""
+    if pushed:
+        return f"[cyan]yes[/cyan] ({websub or 'active'})"
+    return f"no ([yellow]{websub}[/yellow])" if websub else "no"
+
+
 @app.command()
 def health() -> None:
     """Show the latest health report of every feed, from the health topic: its state,
@@ -180,7 +189,7 @@ def health() -> None:
         table.add_row(
             report.feed_name or feed_id,
             state,
-            "[cyan]yes[/cyan]" if report.pushed else "no",
+            _push_cell(report.pushed, report.websub),
             _duration(report.poll_interval_s),
             reason.split(": ", 1)[1] if ": " in reason else reason,
             _number(report.requests_per_hour),
