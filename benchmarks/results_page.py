@@ -69,6 +69,12 @@ def _targets(reports: dict[str, Report], total_seconds: float) -> list[str]:
             ((reports.get("web") or {}).get("page") or {}).get("p95"),
             lambda v: v < 1000,
         ),
+        _target(
+            "p99 publication -> articles.raw through a WebSub hub",
+            "< 5,000 ms",
+            ((reports.get("websub") or {}).get("publish_to_raw") or {}).get("p99"),
+            lambda v: v < 5000,
+        ),
         (
             "whole benchmark run",
             "< 15 min",
@@ -229,6 +235,34 @@ def _web(report: Report) -> list[str]:
     ]
 
 
+def _websub(report: Report) -> list[str]:
+    """WebSub push: publication -> articles.raw through a real hub (flask-websub)."""
+    if _failed(report):
+        return ["Not measured in this run (`python -m benchmarks.websub_latency`)."]
+    rows = [
+        ("publication -> articles.raw", report["publish_to_raw"]),
+        ("the hub's publish request (fetch, sign, push, answered)", report["hub_publish_request"]),
+    ]
+    return [
+        f"{report['count']} entries published over {report['topics']} Atom feeds, one every "
+        f"{report['gap_s']} s, each pinged to a real hub ({report['hub']}, its own process); "
+        "the connector (its own process, push on) had discovered the hub in its first poll and "
+        f"subscribed (every subscription active {report['subscribe_s']} s after it started). "
+        "From the entry's appearance in its feed to its article fetched from `articles.raw` "
+        "by a consumer (same clock): the ping, the hub fetching and signing the topic, the "
+        "push, the signature check, parse, normalize, de-duplicate, produce, acknowledgement. "
+        f"Missed: {report['missed']}. Measured {report.get('measured', '')}.",
+        "",
+        *_table(
+            ("path", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"),
+            [
+                (name, s["n"], _n(s["p50"]), _n(s["p95"]), _n(s["p99"]), _n(s["max"]))
+                for name, s in rows
+            ],
+        ),
+    ]
+
+
 def _classifier_and_connector(reports: dict[str, Report]) -> list[str]:
     lines: list[str] = []
     classifier = reports.get("classifier")
@@ -375,6 +409,10 @@ def render(combined: Report) -> str:
         "## The analyst's desk: alert on Kafka -> visible in the browser",
         "",
         *_web(reports.get("web") or {}),
+        "",
+        "## WebSub push: publication -> articles.raw",
+        "",
+        *_websub(reports.get("websub") or {}),
         "",
         "## Classifier and connector",
         "",

@@ -38,6 +38,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "latency": ("benchmarks.latency_bench", [], ["--seconds", "10"]),
     "elastalert": ("benchmarks.elastalert_bench", [], ["--seconds", "15"]),
     "web": ("benchmarks.web_latency", [], ["--count", "50"]),
+    "websub": ("benchmarks.websub_latency", [], ["--count", "100"]),
 }
 
 
