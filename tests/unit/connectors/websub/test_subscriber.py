@@ -11,6 +11,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -265,3 +266,32 @@ async def test_a_hub_that_never_answers_leaves_push_pending_and_polling_on() -> 
                 assert [a.title for a in sink.articles] == ["one", "two"]
     finally:
         silent.close()
+
+
+async def test_a_poll_first_then_the_push_of_the_same_entry_produces_it_once(rig: Rig) -> None:
+    await rig.verify("subscribe", rig.feed.url)
+    rig.publisher.add_entry("news", "e2", "polled first")
+    assert (await rig.connector.poll_round()).produced == 1
+    body = rig.publisher.document("news")
+    assert await rig.push(body, sign(body, rig.sub.secret, "sha512")) == 202
+    assert [a.title for a in rig.sink.articles] == ["first", "polled first"]
+
+
+async def test_the_lease_is_renewed_at_the_hub_before_it_ends(rig: Rig) -> None:
+    await rig.verify("subscribe", rig.feed.url, lease=3600)
+    subscriber = rig.connector.websub
+    assert subscriber is not None
+    verified_at = rig.sub.verified_at
+    assert verified_at is not None
+    asked = len(rig.hub.requests)
+    # Nothing is due before the renewal time (6 minutes before the end of a 1-hour lease).
+    due = await subscriber.tick(verified_at + timedelta(minutes=50))
+    assert len(rig.hub.requests) == asked and due == verified_at + timedelta(minutes=54)
+    await subscriber.tick(verified_at + timedelta(minutes=54))
+    assert len(rig.hub.requests) == asked + 1
+    renewal = rig.hub.requests[-1]
+    assert renewal["hub.mode"] == "subscribe" and renewal["hub.secret"] == rig.sub.secret
+    assert rig.sub.status == "active" and rig.sub.awaiting == "subscribe"
+    assert subscriber.is_pushed("news")  # pushes are relied on while the renewal is verified
+    assert await rig.verify("subscribe", rig.feed.url, lease=7200) == (200, "c-123")
+    assert rig.sub.awaiting is None and rig.sub.lease_seconds == 7200

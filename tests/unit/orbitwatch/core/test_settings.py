@@ -172,3 +172,30 @@ def test_an_unparsable_env_line_is_a_warning_naming_the_file_and_line_not_its_te
     messages = [r.getMessage() for r in caplog.records]
     assert f"{env_file} line 2: not a NAME=value line; skipped" in messages
     assert not any("hunter2" in m or "could not parse statement" in m for m in messages)
+
+
+def test_websub_is_off_unless_a_public_callback_url_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    _clear_environment(monkeypatch)
+    assert load_settings(_env_file=None).websub_callback_url is None
+    monkeypatch.setenv("ORBITWATCH_WEBSUB_CALLBACK_URL", "  ")
+    assert load_settings(_env_file=None).websub_callback_url is None
+    monkeypatch.setenv("ORBITWATCH_WEBSUB_CALLBACK_URL", "https://ow.example/websub")
+    settings = load_settings(_env_file=None)
+    assert settings.websub_callback_url == "https://ow.example/websub"
+    assert settings.websub_bind_host == "127.0.0.1"
+
+
+def test_websub_settings_are_checked_and_the_callback_password_is_never_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lines = _problems(
+        monkeypatch,
+        WEBSUB_CALLBACK_URL="ftp://user:pa55word@ow.example/websub",
+        WEBSUB_MAX_BODY="10",
+        WEBSUB_LEASE="P0D",
+    )
+    text = "\n".join(lines)
+    assert "pa55word" not in text
+    assert "ORBITWATCH_WEBSUB_CALLBACK_URL: expected an http or https URL" in text
+    assert "ORBITWATCH_WEBSUB_MAX_BODY: expected a number >= 1024, got 10" in text
+    assert "ORBITWATCH_WEBSUB_LEASE: expected a positive duration" in text
