@@ -23,6 +23,7 @@ from aiohttp import web
 from connectors.errors import TooLarge
 from connectors.websub import metrics
 from connectors.websub.signature import SignatureInvalid, verify_signature
+from orbitwatch.core.errors import OrbitwatchError
 
 log = structlog.get_logger("orbitwatch.connector.websub")
 _CHUNK = 64 * 1024
@@ -39,6 +40,10 @@ class CallbackHandler(Protocol):
     def rejected(self, token: str) -> None: ...
 
     async def deliver(self, token: str, body: bytes, content_type: str | None) -> None: ...
+
+
+class CallbackServerError(OrbitwatchError):
+    """The callback server cannot listen where the settings say (port taken, bad address)."""
 
 
 class DeliveryError(Exception):
@@ -76,7 +81,15 @@ class CallbackServer:
         # A push in flight gets a moment to finish on shutdown; the hub retries the rest.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        try:
+            await web.TCPSite(self._runner, self.host, self.port).start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            raise CallbackServerError(
+                f"the WebSub callback server cannot listen on {self.host}:{self.port}"
+                f" ({exc.strerror or exc}); see ORBITWATCH_WEBSUB_BIND_HOST and _BIND_PORT"
+            ) from exc
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -14,6 +14,7 @@ from connectors.feedlist import FeedConfig, FeedListError, load_feed_list
 from connectors.producer import DeliveryFailed, KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
 from connectors.state import restore_states
+from connectors.websub.callback import CallbackServerError
 from connectors.websub.subscriber import WebSubConfig
 from orbitwatch.core.health_server import HealthServer
 from orbitwatch.core.kafka import (
@@ -107,7 +108,7 @@ def run(
     options = ConnectorOptions(concurrency=concurrency, parser_workers=parser_workers)
     try:
         asyncio.run(_run(settings, feed_list, once, options))
-    except (DeliveryFailed, TopicReadFailed) as exc:
+    except (DeliveryFailed, TopicReadFailed, CallbackServerError) as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     except Exception as exc:

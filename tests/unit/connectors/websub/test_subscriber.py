@@ -22,6 +22,7 @@ from connectors.feedlist import FeedConfig
 from connectors.runner import Connector, ConnectorOptions
 from connectors.state import FeedStateStore
 from connectors.websub import metrics
+from connectors.websub.callback import CallbackServerError
 from connectors.websub.signature import sign
 from connectors.websub.subscriber import WebSubConfig
 from connectors.websub.subscription import WebSubPolicy
@@ -295,3 +296,10 @@ async def test_the_lease_is_renewed_at_the_hub_before_it_ends(rig: Rig) -> None:
     assert subscriber.is_pushed("news")  # pushes are relied on while the renewal is verified
     assert await rig.verify("subscribe", rig.feed.url, lease=7200) == (200, "c-123")
     assert rig.sub.awaiting is None and rig.sub.lease_seconds == 7200
+
+
+async def test_a_taken_callback_port_is_one_clear_error(busy_port: int) -> None:
+    config = WebSubConfig(callback_url="https://ow.example/websub", bind_port=busy_port)
+    with pytest.raises(CallbackServerError, match=f"cannot listen on 127.0.0.1:{busy_port}"):
+        async with Connector([], RecordingSink(), options=OPTIONS, websub=config):
+            pass
