@@ -1,5 +1,6 @@
 """What ``orbitwatch status`` shows, gathered in one place: Kafka, topics and consumer lag,
-Elasticsearch, feed health and the latest alerts. Each part fails on its own, so one server
+Elasticsearch, feed health, the latest alerts and the notification endpoints (URLs with
+credentials and tokens masked). Each part fails on its own, so one server
 being down still leaves the rest of the screen useful."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 
 from orbitwatch.core import lag
 from orbitwatch.core.elastic import make_client
+from orbitwatch.core.errors import ConfigError
 from orbitwatch.core.kafka import read_topic_latest
 from orbitwatch.core.lag import TopicStatus
 from orbitwatch.core.redact import redact_text, redact_url
@@ -18,6 +20,7 @@ from schemas import FeedHealth
 from schemas.alert import Alert
 from schemas.indices.names import IndexNames
 from schemas.topics import consumer_groups
+from streams.notify.endpoints import load_endpoints
 
 
 @dataclass
@@ -30,6 +33,42 @@ class Status:
     feeds: dict[str, FeedHealth] = field(default_factory=dict)
     feeds_error: str | None = None
     alerts: list[Alert] = field(default_factory=list)
+    endpoints: list[EndpointStatus] = field(default_factory=list)
+    endpoints_error: str | None = None
+
+
+@dataclass(frozen=True)
+class EndpointStatus:
+    name: str
+    channel: str
+    url: str  # masked: never the password or a token
+    filters: str
+
+
+def endpoint_statuses(settings: Settings) -> list[EndpointStatus]:
+    """The configured notification endpoints (none when nothing is configured)."""
+    if not settings.webhook_urls and settings.webhook_endpoints_file is None:
+        return []
+    shown = []
+    for endpoint in load_endpoints(settings):
+        filters = (
+            [f"severity >= {endpoint.min_severity.value}"] if endpoint.min_severity.rank else []
+        )
+        filters += [
+            f"{what}: {', '.join(values)}"
+            for what, values in (
+                ("rules", endpoint.rules),
+                ("actors", endpoint.actors),
+                ("types", [t.value for t in endpoint.types]),
+            )
+            if values
+        ]
+        shown.append(
+            EndpointStatus(
+                endpoint.name, endpoint.channel.value, endpoint.shown_url, "; ".join(filters)
+            )
+        )
+    return shown
 
 
 async def topic_statuses(settings: Settings) -> list[TopicStatus]:
@@ -65,4 +104,8 @@ def gather(settings: Settings, alerts: int = 5) -> Status:
         status.es_error = redact_text(f"{redact_url(settings.es_url)}: {type(exc).__name__}: {exc}")
     finally:
         client.close()
+    try:
+        status.endpoints = endpoint_statuses(settings)
+    except ConfigError as exc:
+        status.endpoints_error = redact_text(str(exc))
     return status

@@ -63,13 +63,31 @@ def _alerts_panel(status: Status) -> Panel:
     return Panel(table, title="Latest alerts")
 
 
+def _endpoints_panel(status: Status) -> Panel:
+    if status.endpoints_error:
+        return Panel(f"[red]{status.endpoints_error}[/red]", title="Notification endpoints")
+    if not status.endpoints:
+        return Panel("none configured", title="Notification endpoints")
+    table = Table("name", "channel", "url", "filters")
+    for endpoint in status.endpoints:
+        table.add_row(endpoint.name, endpoint.channel, endpoint.url, endpoint.filters or "-")
+    return Panel(table, title="Notification endpoints")
+
+
 def status(
     alerts: int = typer.Option(5, help="How many of the latest alerts to show."),
 ) -> None:
-    """Kafka, topics and consumer lag, Elasticsearch, feed health and the latest alerts."""
+    """Kafka, topics and consumer lag, Elasticsearch, feed health, the latest alerts and the
+    notification endpoints."""
     state = gather(get_settings(), alerts=alerts)
     console.print(
-        Group(_kafka_panel(state), _es_panel(state), _feeds_panel(state), _alerts_panel(state))
+        Group(
+            _kafka_panel(state),
+            _es_panel(state),
+            _feeds_panel(state),
+            _alerts_panel(state),
+            _endpoints_panel(state),
+        )
     )
     if state.kafka_error or state.es_health is None:
         raise typer.Exit(1)

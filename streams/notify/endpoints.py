@@ -46,7 +46,7 @@ from orbitwatch.core.addresses import (
 )
 from orbitwatch.core.config_file import ConfigFileError, load_yaml_file
 from orbitwatch.core.errors import ConfigError
-from orbitwatch.core.redact import redact_url
+from orbitwatch.core.redact import redact_text, redact_url
 from orbitwatch.core.settings import Settings
 from schemas import Alert, EventType, Severity
 from schemas.classification import ACTOR_PATTERN
@@ -171,7 +171,8 @@ def load_endpoints(settings: Settings) -> list[Endpoint]:
         try:
             check_url(endpoint.url, settings.webhook_allow_private)
         except ConfigError as exc:
-            problems.append(f"{endpoint.name}: {exc}")
+            # A webhook's error quotes its URL: never with its password.
+            problems.append(f"{endpoint.name}: {redact_text(str(exc))}")
     if problems:
         raise EndpointFileError(path or "ORBITWATCH_WEBHOOK_URLS", problems)
     return endpoints

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from orbitwatch.core.errors import ConfigError
-from orbitwatch.core.settings import Settings
+from orbitwatch.core.settings import PROJECT_ROOT, Settings
 from schemas import Alert, EventType, Severity
 from streams.alerting.engine import StoryAlerter
 from streams.alerting.silences import SilenceBook
@@ -137,3 +137,14 @@ def test_endpoints_from_urls_and_file(tmp_path: Path) -> None:
     path.write_text("endpoints:\n  - url: https://x.example.org\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"endpoints\.0: name: Field required"):
         load_endpoints(settings)
+
+
+def test_the_example_endpoints_file_is_valid() -> None:
+    path = PROJECT_ROOT / "deploy" / "endpoints.yaml"
+    endpoints = load_endpoints(Settings(webhook_endpoints_file=path))
+    assert [(e.name, e.channel) for e in endpoints] == [
+        ("desk-mail", Channel.email),
+        ("ops-chat", Channel.chat),
+        ("lunar-watch", Channel.chat),
+        ("partner-webhook", Channel.webhook),
+    ]
