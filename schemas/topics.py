@@ -316,6 +316,8 @@ TOPICS: tuple[Topic, ...] = (
 
 # The topics `orbitwatch connector run` writes (and creates when they are missing).
 CONNECTOR_TOPICS: tuple[Topic, ...] = (ARTICLES_RAW, FEED_STATE, FEED_HEALTH)
+# The topics `orbitwatch notify` reads and writes (created when they are missing).
+NOTIFIER_TOPICS: tuple[Topic, ...] = (ALERTS, ALERTS_DLQ, NOTIFY_DELIVERED)
 
 
 def topic_specs(settings: Settings, topics: Iterable[Topic] = TOPICS) -> list[TopicSpec]:

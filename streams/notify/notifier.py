@@ -33,7 +33,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from orbitwatch.core.errors import ConfigError, InvalidMessage
-from orbitwatch.core.kafka import kafka_client_options, read_topic_latest
+from orbitwatch.core.kafka import ensure_topics, kafka_client_options, read_topic_latest
 from orbitwatch.core.retry import Sleep
 from orbitwatch.core.settings import Settings
 from schemas import Alert, utc_now
@@ -48,6 +48,8 @@ from schemas.topics import (
     HEADER_WEBHOOK_URL,
     MAX_ERROR_MESSAGE_CHARS,
     NOTIFIER_GROUP,
+    NOTIFIER_TOPICS,
+    topic_specs,
 )
 from streams.notify.channels import AppriseSender, StoryLookup, no_story
 from streams.notify.delivery import DeliveryResult, RetryPolicy, Sender, WebhookClient, deliver
@@ -154,6 +156,10 @@ class Notifier:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()
+        # The topics it writes, compacted and kept as the registry says, even when the
+        # notifier starts before any worker or setup created them (a broker that creates
+        # topics on first write would make a plain, never-compacted one).
+        await ensure_topics(self.settings, topic_specs(self.settings, NOTIFIER_TOPICS))
         remembered = await self.load_delivered()
         log.info("notifier: %d finished deliveries remembered", remembered)
         retry_window = self.policy.max_delay * self.policy.max_attempts

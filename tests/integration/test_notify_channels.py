@@ -27,6 +27,7 @@ from streams.alerting.silences import SilenceBook
 from streams.notify.endpoints import Endpoint
 from streams.notify.notifier import Notifier
 from tests.alert_factories import T0, make_event, rule_set
+from tests.integration.test_feedback_recording import _cleanup_policy
 from tests.kafka_io import drain
 
 pytestmark = pytest.mark.integration
@@ -179,7 +180,8 @@ async def test_json_channel_independence_dead_letters_and_no_repeat_after_restar
     assert titles(receivers.stuck_done) == expected
     assert receivers.down == 3 * len(sent)  # dead-lettered ones are remembered too
 
-    # Without the memory (a notifier on a fresh delivered topic) the repeat would go out.
+    # Without the memory (a notifier on a fresh delivered topic, which it creates itself,
+    # compacted as the registry says) the repeat would go out.
     fresh = settings.model_copy(
         update={"topic_notify_delivered": f"{settings.topic_notify_delivered}.x"}
     )
@@ -192,3 +194,4 @@ async def test_json_channel_independence_dead_letters_and_no_repeat_after_restar
     finally:
         stop_third.set()
         await asyncio.wait_for(run3, 60)
+    assert await _cleanup_policy(fresh, fresh.topic_notify_delivered) == "compact,delete"
