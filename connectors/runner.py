@@ -174,6 +174,19 @@ class Connector:
                 wait = min((next_at - now_wall).total_seconds(), longest)
                 self._next_due[feed.id] = now_mono + wait
 
+    def catch_up_pushed(self) -> None:
+        """Pushes that came while the connector was down are lost to it (a hub retries for a
+        while, then gives up), so a feed that was pushed when it stopped is polled at start,
+        as soon as its server's caching hints allow, not after its long safety-net wait."""
+        now_wall, now_mono = utc_now(), time.monotonic()
+        for feed in self.feeds:
+            state = self.store.states.get(feed.id)
+            if state is None or state.websub is None or state.websub.status != "active":
+                continue
+            not_before = state.schedule.hints.not_before
+            wait = max((not_before - now_wall).total_seconds(), 0.0) if not_before else 0.0
+            self._next_due[feed.id] = min(self._next_due[feed.id], now_mono + wait)
+
     def due_feeds(self) -> list[FeedConfig]:
         now = time.monotonic()
         return [
@@ -436,6 +449,8 @@ class Connector:
         feeds that answered (they are never in two rounds at once).
         """
         self.resume_schedule()
+        if self.websub is not None:
+            self.catch_up_pushed()
         stop_waiter = asyncio.create_task(stop.wait())
         rounds: set[asyncio.Task[RoundReport]] = set()
         try:

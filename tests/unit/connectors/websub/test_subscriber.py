@@ -26,6 +26,7 @@ from connectors.websub.callback import CallbackServerError
 from connectors.websub.signature import sign
 from connectors.websub.subscriber import WebSubConfig
 from connectors.websub.subscription import WebSubPolicy
+from schemas import utc_now
 from schemas.feed_state import WebSubSubscription
 from tests.unit.connectors.test_runner import RecordingSink
 
@@ -303,3 +304,33 @@ async def test_a_taken_callback_port_is_one_clear_error(busy_port: int) -> None:
     with pytest.raises(CallbackServerError, match=f"cannot listen on 127.0.0.1:{busy_port}"):
         async with Connector([], RecordingSink(), options=OPTIONS, websub=config):
             pass
+
+
+async def test_a_feed_pushed_when_the_connector_stopped_is_polled_at_restart(rig: Rig) -> None:
+    """Pushes sent while the connector was down are lost to it: the restart polls the feed
+    at once instead of after its long safety-net wait (server hints still honoured)."""
+    await rig.verify("subscribe", rig.feed.url)
+    assert await _eventually(lambda: rig.sink.states["news"].websub.status == "active")  # type: ignore[union-attr]
+    await rig.connector.aclose()
+    later = utc_now() + timedelta(hours=5)
+    state = rig.sink.states["news"]
+    saved = {
+        "news": state.model_copy(
+            update={"health": state.health.model_copy(update={"next_poll_at": later})}
+        )
+    }
+    async with Connector([rig.feed], RecordingSink(), FeedStateStore(saved), OPTIONS) as plain:
+        plain.resume_schedule()
+        assert plain.due_feeds() == []  # push off: the saved schedule stands
+    async with Connector(
+        [rig.feed], RecordingSink(), FeedStateStore(saved), OPTIONS, websub=_config()
+    ) as connector:
+        connector.resume_schedule()
+        connector.catch_up_pushed()
+        assert [f.id for f in connector.due_feeds()] == ["news"]
+        hinted = saved["news"].model_copy(deep=True)
+        hinted.schedule.hints.not_before = later
+        connector.store.states["news"] = hinted
+        connector.resume_schedule()
+        connector.catch_up_pushed()
+        assert connector.due_feeds() == []  # the server's hint is still a floor
