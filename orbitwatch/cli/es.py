@@ -13,6 +13,8 @@ from orbitwatch.core.elastic import make_client
 from orbitwatch.core.redact import redact_text, redact_url
 from orbitwatch.core.settings import get_settings
 from orbitwatch.es_status import cluster_status
+from orbitwatch.reclassify.store import StoreError
+from orbitwatch.reindex import reindex as reindex_documents
 from schemas.indices.names import IndexNames
 from schemas.indices.setup import SetupStep, setup_indices
 from schemas.indices.templates import DEPLOY_DIR, deploy_files
@@ -82,6 +84,38 @@ def status() -> None:
     console.print(f"templates: {', '.join(state.templates) or 'none'}", highlight=False)
     if not state.indices:
         console.print("no indices yet: run `orbitwatch es setup`", highlight=False)
+
+
+@app.command()
+def reindex(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would change; write nothing"),
+    batch_size: int = typer.Option(500, min=1, max=10_000, help="Documents per page and bulk"),
+) -> None:
+    """Rewrite the search_text of stored events and stories (after an upgrade that added or
+    changed it), in place through the aliases. Safe to run again: current documents are
+    left alone. Exit 1 when some documents could not be written."""
+    settings = get_settings()
+    client = make_client(settings)
+    try:
+        reports = reindex_documents(client, settings, dry_run=dry_run, batch_size=batch_size)
+    except StoreError as exc:
+        err_console.print(f"[red]error:[/red] {redact_text(str(exc))}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        client.close()
+    verb = "would update" if dry_run else "updated"
+    table = Table("documents", "scanned", verb, "unchanged", "conflicts", "failed", "unreadable")
+    for r in reports:
+        counts = (r.scanned, r.updated, r.unchanged, r.conflicts, r.failed, r.unreadable)
+        table.add_row(r.kind, *map(str, counts))
+    console.print(table)
+    reasons = [reason for r in reports for reason in r.reasons]
+    for reason in reasons:
+        err_console.print(f"refused: {redact_text(reason)}", highlight=False)
+    if any(r.conflicts for r in reports):
+        console.print("conflicts: rewritten by the worker meanwhile; run again to finish")
+    if any(r.failed for r in reports):
+        raise typer.Exit(1)
 
 
 @app.command()

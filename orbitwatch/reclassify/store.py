@@ -1,4 +1,7 @@
-"""Reading stored events page by page and updating their classification, in Elasticsearch.
+"""Reading stored events page by page and updating them in place, in Elasticsearch.
+
+Re-classification (:mod:`orbitwatch.reclassify.job`) and ``orbitwatch es reindex``
+(:mod:`orbitwatch.reindex`) both page and write through here.
 
 Paging uses a point in time with ``search_after`` (both are core features, present on the
 minimal local server): the PIT freezes the set of documents, so the updates this run makes,
@@ -44,21 +47,31 @@ class NoEventsIndex(StoreError):
 
 
 @dataclass(frozen=True)
-class StoredEvent:
-    """One hit: where the document lives, the version read, and the parsed document (None
-    when the stored JSON no longer parses as an :class:`EventDocument`)."""
+class StoredDocument:
+    """Where a hit lives and the version read: what a conditional update needs."""
 
     index: str
     doc_id: str
     seq_no: int
     primary_term: int
-    document: EventDocument | None
+
+    @classmethod
+    def of(cls, hit: dict[str, Any]) -> StoredDocument:
+        return cls(hit["_index"], hit["_id"], hit["_seq_no"], hit["_primary_term"])
+
+
+@dataclass(frozen=True)
+class StoredEvent(StoredDocument):
+    """One event hit and the parsed document (None when the stored JSON no longer parses as
+    an :class:`EventDocument`)."""
+
+    document: EventDocument | None = None
     problem: str | None = None
 
 
 @dataclass(frozen=True)
 class Update:
-    stored: StoredEvent
+    stored: StoredDocument
     body: dict[str, Any]  # the partial document
 
 
@@ -107,19 +120,35 @@ def iter_pages(
     settings: Settings,
 ) -> Iterator[list[StoredEvent]]:
     """Every event with ``since <= @timestamp <= until``, ``page_size`` at a time."""
+    sort = [{"@timestamp": "asc"}, {"article_id": "asc"}]
+    query = time_range_query(since, until)
+    for hits in iter_hits(client, alias, query, sort, page_size, settings):
+        yield [_stored(hit) for hit in hits]
+
+
+def iter_hits(
+    client: Elasticsearch,
+    alias: str,
+    query: dict[str, Any],
+    sort: list[dict[str, str]],
+    page_size: int,
+    settings: Settings,
+) -> Iterator[list[dict[str, Any]]]:
+    """The raw hits of ``query`` on ``alias``, ``page_size`` at a time, in a point in time.
+    ``sort`` must end with a field unique per document (the ``search_after`` tiebreaker)."""
     try:
         pit = client.open_point_in_time(index=alias, keep_alive=PIT_KEEP_ALIVE).body["id"]
     except NotFoundError as exc:
-        raise NoEventsIndex(f"no events index {alias!r} (wrong index prefix?)") from exc
+        raise NoEventsIndex(f"no index or alias {alias!r} (wrong index prefix?)") from exc
     except (ApiError, TransportError) as exc:
         raise StoreError(describe_failure(exc, settings)) from exc
     try:
         after: list[Any] | None = None
         while True:
             body: dict[str, Any] = {
-                "query": time_range_query(since, until),
+                "query": query,
                 "size": page_size,
-                "sort": [{"@timestamp": "asc"}, {"article_id": "asc"}],
+                "sort": sort,
                 "pit": {"id": pit, "keep_alive": PIT_KEEP_ALIVE},
                 "seq_no_primary_term": True,
                 "track_total_hits": False,
@@ -134,7 +163,7 @@ def iter_pages(
             hits = response["hits"]["hits"]
             if not hits:
                 return
-            yield [_stored(hit) for hit in hits]
+            yield hits
             after = hits[-1]["sort"]
     finally:
         # A PIT left open expires on its own after PIT_KEEP_ALIVE.
@@ -148,13 +177,9 @@ def _stored(hit: dict[str, Any]) -> StoredEvent:
         problem = None
     except InvalidMessage as exc:
         document, problem = None, str(exc)
+    where = StoredDocument.of(hit)
     return StoredEvent(
-        index=hit["_index"],
-        doc_id=hit["_id"],
-        seq_no=hit["_seq_no"],
-        primary_term=hit["_primary_term"],
-        document=document,
-        problem=problem,
+        where.index, where.doc_id, where.seq_no, where.primary_term, document, problem
     )
 
 

@@ -133,27 +133,40 @@ _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HIRAGANA = re.compile("[\u3040-\u309f]+$")
 
 
-def _mark_ranges() -> str:
-    """Combining marks as a regex class body: they continue a word (Devanagari vowel signs,
-    Arabic harakat) although ``str.isalnum`` says no."""
+def _is_cjk_or_hangul(code: int) -> bool:
+    return any(
+        first <= code <= last
+        for first, last in ((0x1100, 0x11FF), (0x3040, 0x30FF), (0x3130, 0x318F),
+                            (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF),
+                            (0xF900, 0xFAFF))
+    )  # fmt: skip
+
+
+def _word_class() -> str:
+    """The characters of a word in a spaced script, as one regex class body (one class
+    scans several times faster than an alternation): letters and digits, and combining marks,
+    which continue a word (Devanagari vowel signs, Arabic harakat) although
+    ``str.isalnum`` says no; not CJK or Hangul (bigrams), not ``_``."""
     parts: list[str] = []
     start = previous = -2
-    for code in range(0x300, 0x10000):
-        if unicodedata.category(chr(code))[0] != "M":
+    for code in range(0x30, 0x10000):
+        char = chr(code)
+        if not (char.isalnum() or unicodedata.category(char)[0] == "M"):
+            continue
+        if 0xD800 <= code <= 0xDFFF or _is_cjk_or_hangul(code):
             continue
         if code != previous + 1:
             if start >= 0:
-                parts.append(f"{chr(start)}-{chr(previous)}")
+                parts.append(f"{re.escape(chr(start))}-{re.escape(chr(previous))}")
             start = code
         previous = code
-    parts.append(f"{chr(start)}-{chr(previous)}")
+    parts.append(f"{re.escape(chr(start))}-{re.escape(chr(previous))}")
     return "".join(parts)
 
 
-_MARKS = _mark_ranges()
-_TOKEN = re.compile(
-    f"(?P<cjk>[{_CJK}]+)|(?P<hangul>[{_HANGUL}]+)|(?P<word>(?:[^\\W_{_CJK}{_HANGUL}]|[{_MARKS}])+)"
-)
+_WORD = re.compile(f"[{_word_class()}]+")
+_CJK_OR_HANGUL = re.compile(f"[{_CJK}{_HANGUL}]")
+_TOKEN = re.compile(f"(?P<cjk>[{_CJK}]+)|(?P<hangul>[{_HANGUL}]+)|(?P<word>{_WORD.pattern})")
 
 # Korean particles (josa) glued to the end of a noun: a query strips one to find the noun in
 # any case. Longest first. Only the query side strips (see :func:`_run_alternatives`).
@@ -251,7 +264,7 @@ _MIN_STEMS: dict[str, int] = {"russian": 4}
 _SHORT_STEM_FALLBACK: dict[str, re.Pattern[str]] = {"russian": re.compile("[аеиоуыэюяйь]$")}
 
 
-_INVISIBLE = str.maketrans({"ё": "е", "\u200c": None, "\u200d": None})
+_INVISIBLE = (("ё", "е"), ("\u200c", ""), ("\u200d", ""))
 
 
 @lru_cache(maxsize=1)
@@ -294,7 +307,11 @@ def fold(text: str) -> str:
     simplified Chinese. A zero-width non-joiner binds a Persian plural or clitic to its word
     (``ماهواره‌ها``): without it the word stays whole and the Persian stemmer takes the
     ending off."""
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE)
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    # str.replace is a fast scan where translate looks up every character of the text.
+    for old, new in _INVISIBLE:
+        if old in folded:
+            folded = folded.replace(old, new)
     if _HAN.search(folded):
         folded = _t2s().convert(folded)
     return folded
@@ -354,23 +371,55 @@ def _tokens(folded: str) -> Iterable[tuple[str, str]]:
         yield kind, match.group()
 
 
+class _DocumentWords(dict[str, str]):
+    """Word -> token for documents of one language: the hot path is a plain subscript
+    (``map(cache.__getitem__, words)`` runs in C); a new word is normalized once. Emptied
+    when it grows past ``MAX_CACHED_WORDS`` so memory stays bounded."""
+
+    def __init__(self, algorithm: str | None) -> None:
+        super().__init__()
+        self.algorithm = algorithm
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= MAX_CACHED_WORDS:
+            self.clear()
+        token = normalize_word(word, _word_algorithm(script_of(word), self.algorithm))
+        self[word] = token
+        return token
+
+
+MAX_CACHED_WORDS = 200_000
+_DOCUMENT_WORDS: dict[str | None, _DocumentWords] = {}
+
+
+def _document_words(algorithm: str | None) -> _DocumentWords:
+    cache = _DOCUMENT_WORDS.get(algorithm)
+    if cache is None:
+        cache = _DOCUMENT_WORDS[algorithm] = _DocumentWords(algorithm)
+    return cache
+
+
 def document_search_text(texts: Iterable[str], language: str | None) -> str:
     """The ``search_text`` of a document whose ``texts`` (title, summary) are in
     ``language``: tokens separated by single spaces."""
-    algorithm = language_algorithm(language)
+    words = _document_words(language_algorithm(language))
     tokens: list[str] = []
     characters: dict[str, None] = {}  # single characters of longer CJK runs, first seen first
     for text in texts:
         if not text:
             continue
-        for kind, run in _tokens(fold(text)):
-            if kind == "word":
-                script = script_of(run)
-                tokens.append(normalize_word(run, _word_algorithm(script, algorithm)))
-            else:
-                tokens.extend(bigrams(run))
-                if len(run) > 1:
-                    characters.update(dict.fromkeys(run))
+        folded = fold(text)
+        if not _CJK_OR_HANGUL.search(folded):  # most texts: words only, one list pass
+            tokens.extend(map(words.__getitem__, _WORD.findall(folded)))
+            continue
+        for cjk, hangul, word in _TOKEN.findall(folded):
+            if word:
+                tokens.append(words[word])
+                continue
+            run = cjk or hangul
+            tokens.extend(bigrams(run))
+            if len(run) > 1:
+                characters.update(dict.fromkeys(run))
     tokens.extend(characters)
     return " ".join(tokens)
 
@@ -448,3 +497,9 @@ def query_alternatives(text: str) -> list[tuple[str, ...]]:
 def supported_languages() -> list[str]:
     """Language codes stemmed with a Snowball algorithm (for the docs and the CLI)."""
     return sorted(LANGUAGE_ALGORITHMS)
+
+
+def clear_caches() -> None:
+    """Forget every word normalized so far (benchmarks measure the cold path with it)."""
+    _DOCUMENT_WORDS.clear()
+    normalize_word.cache_clear()
