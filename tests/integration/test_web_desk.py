@@ -21,13 +21,14 @@ from orbitwatch.web.csrf import CSRF_COOKIE
 from orbitwatch.web.server import running_desk
 from schemas import Alert, AlertKind, EventType, Relation, Severity, utc_now
 from schemas.documents import EventDocument
+from schemas.feedback import Verdict
 from schemas.indices.names import IndexNames
 from schemas.indices.setup import setup_indices
 from schemas.silence import SilenceScope
 from schemas.topics import topic_specs
 from streams.alerting.silences import read_silences
 from tests.integration.test_alerting_worker import lunar_event
-from tests.kafka_io import produce
+from tests.kafka_io import drain, produce
 
 pytestmark = pytest.mark.integration
 
@@ -229,3 +230,40 @@ async def test_search_page_runs_the_query_module_of_orbitwatch_search(
         assert "--actor: expected an ISO 3166-1 alpha-2 code" in refused
         story = (await client.get("/stories/moon-story-1")).text
         assert "<mark" in story or "Russia and China" in story
+
+
+async def test_a_correction_is_recorded_like_orbitwatch_feedback_and_the_overview_charts_it(
+    isolated_settings: Settings, es_client: Elasticsearch, desk: str
+) -> None:
+    names = IndexNames(isolated_settings.index_prefix)
+    document = EventDocument.from_event(
+        lunar_event("moon-article-2", "moon-story-2", Severity.high)
+    )
+    es_client.index(
+        index=names.events_index(document.timestamp),
+        id=document.article_id,
+        document=json.loads(document.to_bytes()),
+        refresh="wait_for",
+    )
+    async with httpx.AsyncClient(base_url=desk, timeout=60) as client:
+        token = await _csrf(client)
+        answer = await client.post(
+            "/verdicts",
+            data={
+                "target": "moon-article-2",
+                "relevant": "1",
+                "types": "lunar",
+                "relation": "competition",
+            },
+            headers={"x-csrf-token": token, "accept": "application/json"},
+        )
+        assert answer.status_code == 200, answer.text
+        assert "corrected" in answer.json()["message"]
+        overview = (await client.get("/overview", params={"range": "30d"})).text
+        assert "<polyline" in overview and "lunar (1)" in overview and ">CN-RU<" in overview
+    records = await drain(isolated_settings, isolated_settings.topic_feedback, expect=1, quiet_s=1)
+    verdict = Verdict.from_bytes(records[-1].value)
+    assert verdict.article_id == "moon-article-2" and verdict.recorded_by == "web"
+    assert [t.value for t in verdict.event_types] == ["lunar"]
+    assert verdict.relation == "competition"
+    assert set(verdict.corrections) >= {"event_types", "relation"}
