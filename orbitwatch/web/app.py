@@ -391,6 +391,8 @@ async def alert_stream(desk: Desk, request: Request) -> Response:
         try:
             yield "retry: 2000\n\n"
             yield frame(status, event="status")
+            if missed := desk.hub.missed(seq):
+                yield frame({"missed": missed}, event="gap")
             while True:
                 for item in desk.hub.after(seq):
                     seq = item.seq

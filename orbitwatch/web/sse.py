@@ -106,6 +106,13 @@ class Hub:
             self._changed.notify_all()
         return True
 
+    def missed(self, seq: int) -> int:
+        """How many alerts numbered above ``seq`` fell out of the buffer (a page away for
+        longer than the buffer lasts cannot get them from here: it has to reload)."""
+        if not self._buffer:
+            return 0
+        return max(0, self._buffer[0].seq - seq - 1)
+
     def after(self, seq: int) -> Iterator[Pushed]:
         """Buffered alerts numbered above ``seq``, oldest first."""
         return (item for item in list(self._buffer) if item.seq > seq)

@@ -89,6 +89,10 @@
       status.textContent = s.kafka ? "live"
         : "Kafka at " + s.kafka_address + " is unreachable: reconnecting, new alerts paused";
     });
+    source.addEventListener("gap", (event) => {
+      const gap = JSON.parse(event.data);
+      say(gap.missed + " alert(s) fired while this page was away and are not shown: reload", false);
+    });
     source.addEventListener("open", () => { document.body.dataset.stream = "open"; });
     source.addEventListener("error", () => {
       document.body.dataset.stream = "reconnecting";

@@ -55,11 +55,14 @@ async def test_hub_drops_a_re_emitted_alert_and_replays_after_a_number() -> None
     assert list(hub.after(2)) == []
 
 
-async def test_hub_buffer_is_bounded() -> None:
+async def test_hub_buffer_is_bounded_and_says_what_fell_out() -> None:
     hub = Hub(buffer=3)
+    assert hub.missed(0) == 0
     for i in range(10):
         await hub.publish(f"al_{i}", i)
     assert [p.payload for p in hub.after(0)] == [7, 8, 9]
+    assert hub.missed(0) == 7  # numbers 1..7 are gone
+    assert hub.missed(7) == 0 and hub.missed(9) == 0
 
 
 async def test_wait_wakes_on_publish_and_times_out_otherwise() -> None:
