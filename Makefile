@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test unit integration lint infra-up infra-down clean
+.PHONY: install demo test unit integration lint infra-up infra-down helm clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest -m integration
 
+## helm for the chart tests (deploy/helm/): built from the Go module proxy into .tools/bin.
+helm:
+	deploy/helm/install-helm.sh
+
 infra-up: $(STAMP)
 	$(BIN)/orbitwatch infra up
 
@@ -42,4 +46,4 @@ infra-down: $(STAMP)
 	$(BIN)/orbitwatch infra down
 
 clean:
-	rm -rf $(VENV) .local-infra .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .local-infra .tools .pytest_cache .mypy_cache .ruff_cache

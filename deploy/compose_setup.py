@@ -13,8 +13,12 @@ and, in order:
 Every step is idempotent: ``docker compose up`` runs it again on each start, harmlessly.
 Passwords of the users it creates arrive as compose secrets (files under ``/run/secrets``),
 not as environment variables, so they show neither in ``docker inspect`` nor in the
-environment of the orbitwatch processes. Importing Kibana's saved objects is a separate
-one-shot service (``kibana-setup``), so the pipeline does not wait for Kibana to start.
+environment of the orbitwatch processes. The Helm chart runs the same module as its setup
+Job (deploy/helm/orbitwatch/templates/setup-job.yaml), with the secrets mounted as files:
+there ``--skip-kibana-system`` leaves the Kibana user alone when an operator (ECK) manages
+it, and ``--skip-app-user`` skips steps 2 and 3 when users are managed elsewhere (API keys).
+Importing Kibana's saved objects is a separate one-shot service (``kibana-setup``), so the
+pipeline does not wait for Kibana to start.
 """
 
 from __future__ import annotations
@@ -110,11 +114,16 @@ def wait_for_security(client: Elasticsearch) -> None:
 
 
 def configure_users(
-    client: Elasticsearch, settings: Settings, app_user: str, secrets_dir: Path = SECRETS_DIR
+    client: Elasticsearch,
+    settings: Settings,
+    app_user: str,
+    secrets_dir: Path = SECRETS_DIR,
+    kibana_system: bool = True,
 ) -> None:
-    client.security.change_password(
-        username="kibana_system", password=read_secret(KIBANA_SYSTEM_SECRET, secrets_dir)
-    )
+    if kibana_system:
+        client.security.change_password(
+            username="kibana_system", password=read_secret(KIBANA_SYSTEM_SECRET, secrets_dir)
+        )
     client.security.put_role(name=APP_ROLE, **app_role(settings.index_prefix))
     client.security.put_user(
         username=app_user,
@@ -142,6 +151,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="Elasticsearch user the orbitwatch processes log in as (their ES_USERNAME)",
     )
     parser.add_argument("--secrets-dir", type=Path, default=SECRETS_DIR)
+    parser.add_argument(
+        "--skip-kibana-system",
+        action="store_true",
+        help="leave the kibana_system password alone (a Kibana whose operator manages it)",
+    )
+    parser.add_argument(
+        "--skip-app-user",
+        action="store_true",
+        help="create neither the role nor the app user (users or API keys managed elsewhere)",
+    )
     return parser.parse_args(argv)
 
 
@@ -158,13 +177,19 @@ def main(
         client = make_client(settings)
         retrying("Elasticsearch", lambda: wait_for_security(client), retry, log)
         log("Elasticsearch is up")
-        retrying(
-            "users",
-            lambda: configure_users(client, settings, app_user, args.secrets_dir),
-            retry,
-            log,
-        )
-        log(f"kibana_system password set; role {APP_ROLE} and user {app_user} in place")
+        if args.skip_app_user:
+            log("users: skipped (--skip-app-user)")
+        else:
+            retrying(
+                "users",
+                lambda: configure_users(
+                    client, settings, app_user, args.secrets_dir, not args.skip_kibana_system
+                ),
+                retry,
+                log,
+            )
+            kibana = "left alone" if args.skip_kibana_system else "set"
+            log(f"kibana_system password {kibana}; role {APP_ROLE} and user {app_user} in place")
         retrying("orbitwatch es setup", run_es_setup, retry, log)
         created = retrying("Kafka topics", lambda: create_topics(settings), retry, log)
         log(f"Kafka topics created: {', '.join(created) or 'none (all there)'}")

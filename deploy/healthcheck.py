@@ -27,6 +27,9 @@ from orbitwatch.core.settings import Settings, get_settings
 TCP_TABLES = (Path("/proc/net/tcp"), Path("/proc/net/tcp6"))
 TCP_ESTABLISHED = "01"
 READY_TIMEOUT_S = 3.0
+# The readiness endpoint of orbitwatch/core/health_server.py (the Helm chart's readiness
+# probe asks the same path on the same port).
+READY_PATH = "/ready"
 
 
 class NotServed(Exception):
@@ -34,7 +37,7 @@ class NotServed(Exception):
 
 
 def ask_ready(port: int, timeout: float = READY_TIMEOUT_S) -> tuple[bool, str]:
-    url = f"http://127.0.0.1:{port}/ready"
+    url = f"http://127.0.0.1:{port}{READY_PATH}"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status == 200, f"{url}: {response.status}"

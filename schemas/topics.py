@@ -145,6 +145,7 @@ class Topic:
             compacted=self.compacted,
             max_record_bytes=self.max_record_bytes,
             retention_ms=self.retention_days * 86_400_000 if self.retention_days else None,
+            replication=settings.topic_replication_factor,
         )
 
     def group_ids(self, settings: Settings) -> list[str]:

@@ -54,6 +54,8 @@ def create_app(settings: Settings, **overrides: Any) -> faust.App:
         "store": "memory://",
         "datadir": str(settings.data_dir),
         "topic_partitions": settings.topic_partitions,
+        # faust's changelogs and internal topics, replicated like the pipeline's own.
+        "topic_replication_factor": settings.topic_replication_factor,
         "consumer_auto_offset_reset": "earliest",
         "producer_acks": -1,
         # After a crash (kill -9, OOM) the group waits this long for the dead member before

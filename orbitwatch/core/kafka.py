@@ -74,6 +74,9 @@ class TopicSpec:
     max_record_bytes: int | None = None  # None: the broker's default (about 1 MiB)
     # Compacted topics keep every key forever unless told: records older than this go too.
     retention_ms: int | None = None
+    # One broker (local, compose) needs 1; a cluster wants 3, or a broker's loss takes its
+    # partitions offline (and acks=all producers fail when min.insync.replicas exceeds it).
+    replication: int = 1
 
     def to_new_topic(self) -> NewTopic:
         configs = {"cleanup.policy": "compact"} if self.compacted else {}
@@ -83,7 +86,7 @@ class TopicSpec:
                 configs["cleanup.policy"] = "compact,delete"
         if self.max_record_bytes is not None:
             configs["max.message.bytes"] = str(self.max_record_bytes)
-        return NewTopic(self.name, self.partitions, 1, topic_configs=configs)
+        return NewTopic(self.name, self.partitions, self.replication, topic_configs=configs)
 
 
 async def ensure_topics(settings: Settings, specs: Iterable[TopicSpec]) -> list[str]:

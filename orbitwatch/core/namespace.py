@@ -16,10 +16,11 @@ from orbitwatch.core.settings import Settings
 
 
 def topic_fields() -> list[str]:
+    """The settings that name a topic (not topic_partitions or topic_replication_factor)."""
     return [
         name
-        for name in Settings.model_fields
-        if name.startswith("topic_") and name != "topic_partitions"
+        for name, field in Settings.model_fields.items()
+        if name.startswith("topic_") and field.annotation is str
     ]
 
 

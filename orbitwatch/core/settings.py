@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     topic_feed_state: str = Field("connector.feed-state", description="Compacted feed state")
     topic_feed_health: str = Field("connector.feed-health", description="Feed health reports")
     topic_partitions: int = Field(4, ge=1, description="Partitions for topics orbitwatch creates")
+    topic_replication_factor: int = Field(
+        1,
+        ge=1,
+        description="Replicas of every topic orbitwatch and faust create (3 on a cluster)",
+    )
     index_prefix: str = Field("orbitwatch", description="Prefix of every index and alias")
 
     # --- Worker --------------------------------------------------------------------------

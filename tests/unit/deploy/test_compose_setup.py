@@ -84,7 +84,9 @@ def test_main_runs_the_steps_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compose_setup, "make_client", lambda settings: object())
     monkeypatch.setattr(compose_setup, "wait_for_security", lambda c: done.append("es"))
     monkeypatch.setattr(
-        compose_setup, "configure_users", lambda c, s, user, d: done.append(f"users:{user}")
+        compose_setup,
+        "configure_users",
+        lambda c, s, user, d, kibana: done.append(f"users:{user}:{kibana}"),
     )
     monkeypatch.setattr(compose_setup, "run_es_setup", lambda: done.append("es setup"))
 
@@ -95,8 +97,24 @@ def test_main_runs_the_steps_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compose_setup, "create_topics", create_topics)
     lines: list[str] = []
     assert compose_setup.main(["--app-user", "ow"], NO_WAIT, lines.append) == 0
-    assert done == ["es", "users:ow", "es setup", "topics"]
+    assert done == ["es", "users:ow:True", "es setup", "topics"]
     assert lines[-1] == "setup complete"
+    # The Helm chart's switches: an operator-managed Kibana user, users managed elsewhere.
+    done.clear()
+    assert compose_setup.main(["--app-user", "ow", "--skip-kibana-system"], NO_WAIT, print) == 0
+    assert done == ["es", "users:ow:False", "es setup", "topics"]
+    done.clear()
+    assert compose_setup.main(["--skip-app-user"], NO_WAIT, print) == 0
+    assert done == ["es", "es setup", "topics"]
+
+
+def test_kibana_system_can_be_left_alone(tmp_path: Path) -> None:
+    (tmp_path / APP_PASSWORD_SECRET).write_text("apw")  # and no kibana_system secret at all
+    security = FakeSecurity()
+    client: Any = SimpleNamespace(security=security)
+    settings = Settings.model_construct(index_prefix="ow")
+    configure_users(client, settings, "app", tmp_path, kibana_system=False)
+    assert [name for name, _ in security.calls] == ["put_role", "put_user"]
 
 
 def test_main_fails_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:

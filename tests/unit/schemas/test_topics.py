@@ -42,6 +42,15 @@ def test_specs_are_what_the_pipeline_has_always_created() -> None:
     ]
 
 
+def test_every_topic_is_replicated_as_the_setting_says() -> None:
+    # A Kafka cluster (the Helm chart's Strimzi example) wants 3; one broker needs 1.
+    settings = Settings.model_construct(topic_replication_factor=3)
+    specs = topic_specs(settings)
+    assert {spec.replication for spec in specs} == {3}
+    assert {spec.to_new_topic().replication_factor for spec in specs} == {3}
+    assert {spec.replication for spec in topic_specs(Settings.model_construct())} == {1}
+
+
 def test_every_topic_setting_is_in_the_registry_once() -> None:
     settings = [topic.setting for topic in TOPICS]
     assert len(settings) == len(set(settings))

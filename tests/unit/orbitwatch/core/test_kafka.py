@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from orbitwatch.core.kafka import kafka_client_options
 from orbitwatch.core.settings import KafkaSecurityProtocol, Settings
-from streams.app import _credentials
+from streams.app import _credentials, create_app
 
 CA = Path(certifi.where())
 
@@ -79,3 +79,8 @@ def test_kafka_unreachable_is_waiting_material_only_for_connection_errors() -> N
     assert not kafka_unreachable(TopicAuthorizationFailedError())
     assert not kafka_unreachable(PermissionError("no"))
     assert not kafka_unreachable(ValueError("bug"))
+
+
+def test_faust_replicates_its_own_topics_like_the_pipeline_topics(tmp_path: Path) -> None:
+    settings = Settings.model_construct(topic_replication_factor=3, data_dir=tmp_path)
+    assert create_app(settings).conf.topic_replication_factor == 3
