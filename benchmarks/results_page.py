@@ -311,6 +311,115 @@ def _memory(reports: dict[str, Report]) -> list[str]:
     ]
 
 
+SCALING_START = "<!-- scaling:start (python -m benchmarks.scaling_bench --write-docs) -->"
+SCALING_END = "<!-- scaling:end -->"
+
+
+def scaling_section(report: Report, throughput_runs: Sequence[Report] = ()) -> list[str]:
+    """The rebalance pauses and per-process memory of ``benchmarks.scaling_bench`` (and the
+    worker-only throughput runs it was given), between markers so that the scaling
+    benchmark can rewrite this part of the page on its own."""
+    lines = [SCALING_START, "## Scaling: rebalance pauses and memory per process", ""]
+    if _failed(report):
+        return [*lines, "The scaling benchmark failed in this run.", "", SCALING_END]
+    summary = report["summary"]
+    lines += [
+        f"`python -m benchmarks.scaling_bench --rate {_n(report['rate'])} --cycles "
+        f"{report['cycles']}`: articles at {_n(report['rate'])}/s spread evenly over "
+        f"{report['partitions']} partitions of `articles.raw`; worker A alone, then per cycle a "
+        "second worker joins the consumer group and, once both are ready and every partition "
+        "flows, the older one stops (SIGTERM): a rolling update of one replica with "
+        "`maxSurge` 1. A partition's pause is the longest gap between two classified events "
+        "of its articles on `events.classified` from the event until every worker is ready "
+        "and every partition flows again; the longest and shortest over the partitions are "
+        f"shown. Load average of the machine before and after: "
+        f"{report['load_average_before']} / {report['load_average_after']} (2 cores).",
+        "",
+        *_table(
+            ("event", "cycle", "longest pause s", "shortest pause s", "settled after s", "stop s"),
+            [
+                (
+                    e["kind"],
+                    e["cycle"],
+                    _n(e["pause_max_s"], 2),
+                    _n(e["pause_min_s"], 2),
+                    _n(e["settled_after_s"], 1),
+                    _n(e["stop_s"], 2),
+                )
+                for e in report["events"]
+            ],
+        ),
+        "",
+    ]
+    for kind, label in (("join", "a worker joining"), ("leave", "a worker leaving")):
+        if kind in summary:
+            k = summary[kind]
+            lines.append(
+                f"- {label}: longest pause median {_n(k['pause_median_s'], 1)} s "
+                f"(min {_n(k['pause_min_s'], 1)}, max {_n(k['pause_max_s'], 1)}, n = {k['n']})"
+            )
+    if "stop_median_s" in summary:
+        lines.append(
+            f"- graceful stop (SIGTERM to exit): median {_n(summary['stop_median_s'], 1)} s"
+        )
+    lines += [
+        f"- {report['articles_sent']:,} articles sent; {report['webhook_deliveries']} alerts "
+        "delivered by the notifier to a local webhook receiver meanwhile.",
+        "",
+        "Peak resident memory in that run (process plus children, sampled every 0.25 s):",
+        "",
+        *_table(
+            ("process", "peak MiB"),
+            [
+                (key.removesuffix("_peak_mib").replace("_", " "), _n(value))
+                for key, value in report["memory"].items()
+                if key != "stack_peak_mib"
+            ],
+        ),
+        "",
+    ]
+    if throughput_runs:
+        lines += [
+            "Worker-only throughput runs (`python -m benchmarks.throughput_bench "
+            "--no-baselines`, one worker process, a preloaded topic):",
+            "",
+            *_table(
+                (
+                    "articles",
+                    "articles/s",
+                    "after first document /s",
+                    "CPU ms per article",
+                    "articles per CPU second",
+                    "worker peak MiB",
+                    "load average",
+                ),
+                [
+                    (
+                        _n(run["articles"]),
+                        _n(run["orbitwatch"]["per_second"]),
+                        _n(run["orbitwatch"]["per_second_after_first"]),
+                        _n(run["orbitwatch"]["cpu_ms_per_article"], 2),
+                        _n(1000 / run["orbitwatch"]["cpu_ms_per_article"]),
+                        _n(run["memory"].get("worker_1_peak_mib")),
+                        run.get("load_average", "-"),
+                    )
+                    for run in throughput_runs
+                ],
+            ),
+            "",
+        ]
+    return [*lines, SCALING_END]
+
+
+def replace_scaling_section(page: str, section: list[str]) -> str:
+    """``page`` with its scaling section replaced (or appended when it has none)."""
+    text = "\n".join(section)
+    start, end = page.find(SCALING_START), page.find(SCALING_END)
+    if start >= 0 and end > start:
+        return page[:start] + text + page[end + len(SCALING_END) :]
+    return page.rstrip("\n") + "\n\n" + text + "\n"
+
+
 LIMITS = [
     "### What limits the worker's throughput",
     "",
@@ -423,5 +532,7 @@ def render(combined: Report) -> str:
         *_memory(reports),
         "",
     ]
+    if "scaling" in reports:
+        lines += [*scaling_section(reports["scaling"]), ""]
     # Reports from before "project_root" was recorded were made in this checkout's place.
     return relative_paths("\n".join(lines), combined.get("project_root", PROJECT_ROOT))

@@ -39,6 +39,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "elastalert": ("benchmarks.elastalert_bench", [], ["--seconds", "15"]),
     "web": ("benchmarks.web_latency", [], ["--count", "50"]),
     "websub": ("benchmarks.websub_latency", [], ["--count", "100"]),
+    "scaling": ("benchmarks.scaling_bench", [], ["--cycles", "1"]),
 }
 
 

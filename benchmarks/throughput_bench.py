@@ -292,6 +292,8 @@ async def run(
             report["raw_bulk"] = await raw_bulk(settings, bulk_names, docs)
         finally:
             report["memory"] = memory.stop()
+            # Context for the rates: other work on the machine slows every phase.
+            report["load_average"] = [round(x, 2) for x in os.getloadavg()]
     return _with_ratios(report)
 
 

@@ -31,7 +31,8 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{/*
 Environment every orbitwatch process shares (compose: x-orbitwatch-env). Called with
 (dict "root" $ "admin" true) by the one-shot jobs, which log in to Elasticsearch as the
-admin user instead of the app user.
+admin user instead of the app user, and with "metricsPort" by the web desk, which serves
+/metrics, /health and /ready on its own port.
 */}}
 {{- define "orbitwatch.env" -}}
 {{- $v := .root.Values -}}
@@ -110,7 +111,7 @@ admin user instead of the app user.
 - name: ORBITWATCH_METRICS_HOST
   value: 0.0.0.0
 - name: ORBITWATCH_METRICS_PORT
-  value: {{ $v.metricsPort | quote }}
+  value: {{ default $v.metricsPort .metricsPort | quote }}
 {{- end -}}
 
 {{/* Mounts of the TLS material the settings above point at, and writable scratch space
