@@ -385,7 +385,7 @@ def scaling_section(report: Report, throughput_runs: Sequence[Report] = ()) -> l
             "",
             *_table(
                 (
-                    "articles",
+                    "indexed of preloaded",
                     "articles/s",
                     "after first document /s",
                     "CPU ms per article",
@@ -395,7 +395,7 @@ def scaling_section(report: Report, throughput_runs: Sequence[Report] = ()) -> l
                 ),
                 [
                     (
-                        _n(run["articles"]),
+                        f"{_n(run['orbitwatch']['articles'])} of {_n(run['articles'])}",
                         _n(run["orbitwatch"]["per_second"]),
                         _n(run["orbitwatch"]["per_second_after_first"]),
                         _n(run["orbitwatch"]["cpu_ms_per_article"], 2),

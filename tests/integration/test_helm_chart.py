@@ -99,6 +99,14 @@ def test_other_impossible_values_are_refused_with_a_reason() -> None:
     assert "API key" in render_error({"elasticsearch.apiKeySecret": "key"})
 
 
+def test_the_install_notes_tell_the_worker_limit() -> None:
+    result = run_helm("install", "ow", str(CHART), "--dry-run=client", "--set", "worker.replicas=3")
+    assert result.returncode == 0, result.stderr
+    notes = result.stdout.split("NOTES:", 1)[1]
+    assert "Workers: 3 of at most 4 (topics.partitions)" in notes
+    assert "Recreate" in notes
+
+
 def test_the_connector_is_one_instance_replaced_by_recreate() -> None:
     connector = workloads(render())["connector"].manifest
     assert connector["spec"]["replicas"] == 1
