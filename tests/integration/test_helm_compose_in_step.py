@@ -130,6 +130,15 @@ def test_the_same_probes(chart: dict[str, Workload]) -> None:
         assert window >= seconds(service["healthcheck"]["start_period"]), name
 
 
+def test_the_same_published_ports(chart: dict[str, Workload]) -> None:
+    # What compose publishes on the host, the chart's container declares (a Service or an
+    # Ingress of the operator's reaches it there).
+    for name, service in compose_services().items():
+        published = {int(str(port).rsplit(":", 1)[1]) for port in service.get("ports", [])}
+        declared = {int(port["containerPort"]) for port in chart[name].container.get("ports", [])}
+        assert published <= declared, f"{name}: {sorted(published - declared)} not declared"
+
+
 def test_the_same_stop_grace_and_memory_limits(chart: dict[str, Workload]) -> None:
     for name, service in compose_services().items():
         workload = chart[name]
