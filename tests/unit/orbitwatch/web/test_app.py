@@ -10,8 +10,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from orbitwatch.core.settings import Settings
-from orbitwatch.web.app import Desk, build_app
+from orbitwatch.web.app import build_app
 from orbitwatch.web.csrf import CSRF_COOKIE
+from orbitwatch.web.desk import Desk
 from tests.unit.orbitwatch.web.test_views import make_alert
 
 pytestmark = pytest.mark.unit
