@@ -115,6 +115,20 @@ def test_saved_objects_use_only_mapped_fields() -> None:
         assert not unknown, f"{obj['id']} uses unmapped fields {unknown}"
 
 
+def test_data_views_name_only_mapped_fields_and_hide_the_search_tokens() -> None:
+    views = {o["id"]: o["attributes"] for o in _objects() if o["type"] == "index-pattern"}
+    for view_id, attributes in views.items():
+        fields = ALERT_FIELDS if view_id.endswith("alerts") else EVENT_FIELDS
+        labelled = set(json.loads(attributes["fieldAttrs"]))
+        hidden = {f["value"] for f in json.loads(attributes["sourceFilters"])}
+        assert labelled <= fields and hidden <= fields, view_id
+    # Free text in Discover searches every field (index.query.default_field "*"), search_text
+    # included; its token soup stays out of the documents shown.
+    events = views["orbitwatch-events"]
+    assert "search_text" in json.loads(events["fieldAttrs"])
+    assert {"value": "search_text"} in json.loads(events["sourceFilters"])
+
+
 def test_data_views_follow_the_index_prefix() -> None:
     default = saved_objects()
     assert b'"title": "orbitwatch-events*"' in default
