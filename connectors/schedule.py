@@ -90,10 +90,15 @@ class HostGate:
     async def slot(self, host: str) -> AsyncIterator[None]:
         semaphore = self._slots.setdefault(host, asyncio.Semaphore(self.per_host))
         async with semaphore:
-            now = self._clock()
-            start = max(now, self._next_start.get(host, now))
-            self._next_start[host] = start + self.min_gap
-            if start > now:
+            # The gap is kept between actual starts: a start planned ahead and reserved
+            # before sleeping let two requests run closer than min_gap whenever the first
+            # woke late (a busy event loop), which is exactly when a site is least glad of it.
+            while True:
+                now = self._clock()
+                start = self._next_start.get(host, now)
+                if start <= now:
+                    self._next_start[host] = now + self.min_gap
+                    break
                 await asyncio.sleep(start - now)
             yield
 

@@ -90,6 +90,27 @@ async def test_host_gate_serialises_one_host_with_a_gap() -> None:
     assert all(gap >= 0.09 for gap in gaps)
 
 
+async def test_host_gate_keeps_the_gap_when_a_request_wakes_late() -> None:
+    # Regression: the gate reserved the next start before sleeping, so when the event loop
+    # was busy and one request woke late, the next one ran right after it (gap ~0).
+    gate = HostGate(min_gap=0.1)
+    starts: list[float] = []
+
+    async def request() -> None:
+        async with gate.slot("a.example"):
+            starts.append(time.monotonic())
+
+    async def busy_loop() -> None:
+        await asyncio.sleep(0.05)
+        time.sleep(0.2)  # blocks the whole loop across the second request's planned start
+
+    await asyncio.gather(request(), request(), request(), busy_loop())
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    # Lower bounds only: a slower machine makes gaps longer, never shorter.
+    assert len(gaps) == 2
+    assert all(gap >= 0.099 for gap in gaps), gaps
+
+
 async def test_limiter_bounds_concurrency_but_runs_hosts_in_parallel() -> None:
     limiter = ConcurrencyLimiter(limit=3, host_gap=0.0)
     active = 0
