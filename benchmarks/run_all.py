@@ -40,6 +40,11 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "web": ("benchmarks.web_latency", [], ["--count", "50"]),
     "websub": ("benchmarks.websub_latency", [], ["--count", "100"]),
     "scaling": ("benchmarks.scaling_bench", [], ["--cycles", "1"]),
+    "feed_latency": (
+        "benchmarks.feed_latency",
+        [],
+        ["--feeds", "100", "--days", "4", "--real-entries", "20"],
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -75,7 +76,7 @@ class DemoFeedServer:
         self.not_modified: dict[str, int] = {}
         # Extra response headers per feed (caching hints, Link), on 200 and 304 answers.
         self.headers: dict[str, dict[str, str]] = {}
-        self.request_times: dict[str, list[float]] = {}  # loop time of each request
+        self.request_times: dict[str, list[float]] = {}  # perf_counter() of each request
         self._runner: web.AppRunner | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -182,7 +183,7 @@ class DemoFeedServer:
         if document is None:
             raise web.HTTPNotFound(text=f"no feed {name!r}\n")
         self.hits[name] = self.hits.get(name, 0) + 1
-        self.request_times.setdefault(name, []).append(asyncio.get_running_loop().time())
+        self.request_times.setdefault(name, []).append(time.perf_counter())
         if self.latency:
             await asyncio.sleep(self.latency)
         headers = {
