@@ -17,19 +17,20 @@ The file form adds a name, filters and a template per endpoint::
         min_severity: high        # optional
         rules: [high-severity]    # optional: only these rules
         actors: [RU, CN]          # optional: only alerts involving one of these
-        types: [lunar, asat]      # optional: only alerts of one of these event types
+        types: [lunar, counterspace]  # optional: only alerts of one of these event types
         template: chat-short.md.j2   # optional, relative to this file
 
 The file is checked as a whole: every problem is one line (``endpoints.2 (ops-mail): ...``),
-and a URL scheme Apprise does not support is one of them. Unless ``webhook_allow_private``
-is set, a URL whose host is a loopback, private or link-local address literal is refused;
-webhook host names are checked again on every connection by the resolver (so DNS cannot
-point them inside later). Apprise connects on its own, so for its URLs the literal check is
-all there is.
+and a URL Apprise cannot use (unknown scheme, missing part) is one of them. Unless
+``webhook_allow_private`` is set, a URL whose host is a loopback, private or link-local
+address literal is refused; webhook host names are checked again on every connection by the
+resolver (so DNS cannot point them inside later). Apprise connects on its own, so for its
+URLs the literal check is all there is.
 """
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -124,11 +125,9 @@ def check_url(url: str, allow_private: bool) -> None:
     shown = redact_url(url)
     if "://" not in url:
         raise ConfigError(f"{shown!r} is neither an http(s) webhook nor an Apprise URL")
-    if not apprise_supports(url):
-        raise ConfigError(
-            f"{shown!r}: Apprise does not support this URL (unknown scheme "
-            f"{url.partition('://')[0]!r} or missing parts; see the Apprise wiki for the form)"
-        )
+    refusal = apprise_refusal(url)
+    if refusal is not None:
+        raise ConfigError(f"{shown!r}: {refusal}")
     if not allow_private:
         for address in _literal_addresses(url):
             if not is_public_address(address):
@@ -138,12 +137,23 @@ def check_url(url: str, allow_private: bool) -> None:
                 )
 
 
-def apprise_supports(url: str) -> bool:
-    """Ask Apprise: does it turn ``url`` into a service? (Unknown schemes and URLs missing
-    a required token are both refused there.)"""
+def apprise_refusal(url: str) -> str | None:
+    """Ask Apprise: can it build a service from ``url``? None when it can, else why not in
+    one line: an unknown scheme, or Apprise's own complaint (a missing token, a bad address)
+    with any secret masked."""
     import apprise  # loading its plugins takes a moment: only when an Apprise URL is used
+    from apprise.apprise import N_MGR
 
-    return apprise.Apprise.instantiate(url) is not None
+    scheme = url.partition("://")[0].lower()
+    if scheme not in N_MGR:
+        return f"Apprise has no service for the scheme {scheme!r} (see the Apprise wiki)"
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+        service = apprise.Apprise.instantiate(url)
+    if service is not None:
+        return None
+    lines = [line for line in captured.getvalue().splitlines() if line.strip()]
+    reason = redact_text("; ".join(lines[-3:])) if lines else "a required part is missing"
+    return f"Apprise cannot use this {scheme}:// URL: {reason}"
 
 
 def _literal_addresses(url: str) -> list[str]:

@@ -46,8 +46,12 @@ def test_a_url_is_a_webhook_or_one_apprise_supports() -> None:
     check_url("https://hooks.example.org/x", allow_private=False)
     check_url("mailtos://user:pw@mail.example.org?to=ops@example.org", allow_private=False)
     check_url("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ", allow_private=False)
-    with pytest.raises(ConfigError, match="Apprise does not support") as caught:
+    with pytest.raises(ConfigError, match="Apprise has no service for the scheme 'ftp'") as caught:
         check_url("ftp://user:hunter2@hooks.example.org/x", allow_private=False)
+    assert "hunter2" not in str(caught.value)
+    # A scheme Apprise knows, without a part it requires: Apprise's reason, secrets masked.
+    with pytest.raises(ConfigError, match="Apprise cannot use this mailto:// URL: ") as caught:
+        check_url("mailto://user:hunter2@127.0.0.1:2525?to=a@example.org", allow_private=True)
     assert "hunter2" not in str(caught.value)
     with pytest.raises(ConfigError, match="neither an http"):
         check_url("hooks.example.org/x", allow_private=False)
@@ -114,7 +118,10 @@ def test_every_problem_of_the_file_is_one_line(tmp_path: Path) -> None:
     assert problems[1].startswith("endpoints.2 (mail): types.0: Input should be 'lunar'")
     assert problems[2] == "endpoints.3: name: Field required"
     assert problems[3] == "endpoint names must be unique: chat"
-    assert problems[4].startswith("pager: 'nosuchservice://***/***': Apprise does not support")
+    assert problems[4] == (
+        "pager: 'nosuchservice://***/***': Apprise has no service for the scheme "
+        "'nosuchservice' (see the Apprise wiki)"
+    )
     assert "token-abc" not in str(caught.value)
 
 
