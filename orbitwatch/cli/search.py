@@ -25,7 +25,10 @@ _SEVERITY_COLORS = {"high": "red", "medium": "yellow", "low": "cyan", "none": "d
 
 
 def search(
-    query: str = typer.Argument("", help='Words over title and summary, e.g. "moon AND reactor"'),
+    query: str = typer.Argument(
+        "",
+        help='Words over title and summary, any language and inflection, e.g. "moon AND reactor"',
+    ),
     actor: list[str] = typer.Option([], "--actor", help="Actor code (repeatable), e.g. RU"),
     pair: list[str] = typer.Option([], "--pair", help="Actor pair (repeatable), e.g. CN-RU"),
     event_type: list[str] = typer.Option([], "--type", help="Event type (repeatable)"),
