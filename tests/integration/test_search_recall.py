@@ -1,5 +1,6 @@
-"""Search recall on the real Elasticsearch: every demo article and every holdout item is found
-by a query with another inflected form of a content word of its title.
+"""Search recall on the real Elasticsearch: every demo article, every holdout item and the
+article titles other tests build are found by a query with another inflected form of a
+content word of their title.
 
 The forms are a hand-written table (``tests/data/search-forms.tsv``), never derived with the
 normalizer. Documents are built and written as the index stage writes them
@@ -85,6 +86,35 @@ def holdout_articles() -> Iterator[tuple[str, Article]]:
             )
 
 
+# Article titles other tests build by hand (language, title), keyed for the forms table.
+FIXTURE_TITLES = {
+    "fixture:connector-kafka": (
+        "ru",
+        "Роскосмос сообщил о новом испытании противоспутникового оружия",
+    ),
+    "fixture:normalize-ru": ("ru", "Россия и Китай построят атомную электростанцию на Луне"),
+    "fixture:runner-spaceplane": ("en", "China tests a reusable spaceplane"),
+    "fixture:runner-asat": ("en", "Second ASAT test reported"),
+    "fixture:query-asat": ("en", "Russia tests a direct-ascent anti-satellite missile"),
+    "fixture:query-zh": ("zh", "中俄将在月球建设核电站"),
+    "fixture:query-change": ("en", "Chang'É-7 lands near the lunar south pole"),
+    "fixture:indexing-lunar": ("en", "Russia and China to build a nuclear power plant on the Moon"),
+    "fixture:indexing-reactor": ("en", "Moon reactor: Roscosmos and CNSA sign plan"),
+    "fixture:indexing-asat": ("en", "Anti-satellite missile test creates debris cloud"),
+    "fixture:indexing-weather": ("en", "Storm warning for the coast"),
+    "fixture:demo-server-zh": ("zh", "新条目"),
+}
+
+
+def fixture_articles() -> Iterator[tuple[str, Article]]:
+    for key, (language, title) in FIXTURE_TITLES.items():
+        slug = key.removeprefix("fixture:")
+        yield (
+            key,
+            Article(id=slug, feed_id="fixtures", title=title, language=language, fetched_at=AT),
+        )
+
+
 def _event(article: Article) -> ClassifiedEvent:
     classification = Classification(
         relevant=False,
@@ -123,7 +153,7 @@ def _finds(client: Elasticsearch, alias: str, query: Mapping[str, Any], article_
 def test_every_article_is_found_by_another_form_of_a_title_word(
     isolated_settings: Settings, es_client: Elasticsearch
 ) -> None:
-    articles = dict(demo_articles()) | dict(holdout_articles())
+    articles = dict(demo_articles()) | dict(holdout_articles()) | dict(fixture_articles())
     table = forms()
     # The table covers every article, with words of its title and forms it does not hold.
     assert {row.key for row in table} == set(articles), "articles without a form (or stale keys)"
