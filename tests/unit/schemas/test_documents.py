@@ -141,3 +141,30 @@ def test_story_member_list_is_bounded_and_round_trips() -> None:
     assert story.article_ids[-1] == f"m{MAX_STORY_MEMBERS + 9}"
     assert story.article_count == MAX_STORY_MEMBERS + 10
     assert StoryDocument.from_bytes(story.to_bytes()) == story
+
+
+def _in_russian(event: ClassifiedEvent, title: str, at: datetime) -> ClassifiedEvent:
+    article = event.article.model_copy(
+        update={"title": title, "summary": "", "language": "ru", "published_at": at}
+    )
+    return event.model_copy(update={"article": article})
+
+
+def test_documents_carry_search_text_computed_in_their_language() -> None:
+    event = _in_russian(_event("ru-1"), "Наземные станции ГЛОНАСС", AT)
+    document = EventDocument.from_event(event)
+    assert document.search_text == "наземн станц глонасс"
+    body = json.loads(document.to_bytes())
+    assert body["search_text"] == "наземн станц глонасс"
+    # computed, never read back: a stale stored value is replaced on the next write
+    reread = EventDocument.from_obj(body | {"search_text": "stale"})
+    assert reread.search_text == "наземн станц глонасс"
+
+
+def test_a_story_searches_its_title_in_the_title_language() -> None:
+    story = StoryDocument.start("story-1", _event("en-1", at=AT + timedelta(hours=1)))
+    assert story.title_language == "en"
+    earlier = _in_russian(_event("ru-1"), "Станции ГЛОНАСС", AT)
+    story.absorb(earlier)  # an earlier member becomes the title, with its language
+    assert (story.title, story.title_language) == ("Станции ГЛОНАСС", "ru")
+    assert story.search_text == "станц глонасс"

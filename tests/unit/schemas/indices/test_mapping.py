@@ -119,3 +119,9 @@ def test_unmappable_types_are_refused() -> None:
         field_mapping(dict[str, int])
     with pytest.raises(TypeError):
         field_mapping(int | str)
+
+
+def test_search_text_is_computed_and_mapped_for_the_whitespace_analyzer() -> None:
+    for model in (EventDocument, StoryDocument):
+        mapping = mapping_for(model)["properties"]["search_text"]
+        assert mapping == {"type": "text", "analyzer": "whitespace"}
