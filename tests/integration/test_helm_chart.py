@@ -199,6 +199,10 @@ def test_configmaps_carry_the_repository_files_unless_values_replace_them() -> N
     assert maps["ow-orbitwatch-rules"]["rules.yaml"] == "rules: []"
     notifier = workloads(own)["notifier"]
     assert "ORBITWATCH_WEBHOOK_ENDPOINTS_FILE" in notifier.env_names()
+    templates = workloads(render(sets={"notifier.templatesConfigMap": "my-templates"}))
+    env = {e["name"]: e.get("value") for e in templates["notifier"].container["env"]}
+    mounts = {m["name"]: m["mountPath"] for m in templates["notifier"].container["volumeMounts"]}
+    assert env["ORBITWATCH_NOTIFY_TEMPLATES_DIR"] == mounts["templates"]
 
 
 def test_strimzi_values_mount_the_operator_secrets_their_resources_create() -> None:
