@@ -145,6 +145,16 @@ def test_pods_run_as_non_root_on_a_read_only_root_file_system() -> None:
         mounts = {m["mountPath"] for m in container["volumeMounts"]}
         assert {"/tmp", "/var/lib/orbitwatch"} <= mounts, name
 
+    # Secret files belong to root; the process (uid 10001) reads them through the pod's
+    # fsGroup, so a restrictive mode must still give the group read access.
+    found = workloads(render([EXAMPLES / "strimzi-values.yaml", EXAMPLES / "eck-values.yaml"]))
+    for name, workload in found.items():
+        assert workload.pod["securityContext"]["fsGroup"] == 10001, name
+        for volume in workload.pod["volumes"]:
+            source = volume.get("secret") or volume.get("projected") or {}
+            mode = source.get("defaultMode")
+            assert mode is None or mode & 0o040, f"{name}: {volume['name']} mode {mode:o}"
+
 
 def test_every_container_has_memory_requests_and_limits() -> None:
     for name, workload in workloads(render()).items():

@@ -156,7 +156,8 @@ admin user instead of the app user, and with "metricsPort" by the web desk, whic
 - name: kafka-client
   secret:
     secretName: {{ .Values.kafka.tls.clientSecret }}
-    defaultMode: 0400
+    # Owner root, group fsGroup: the non-root process reads the key through its group.
+    defaultMode: 0440
     items:
       - key: {{ .Values.kafka.tls.certKey }}
         path: {{ .Values.kafka.tls.certKey }}
