@@ -460,25 +460,13 @@ SCALING_START = "<!-- scaling:start (python -m benchmarks.scaling_bench --write-
 SCALING_END = "<!-- scaling:end -->"
 
 
-def scaling_section(report: Report, throughput_runs: Sequence[Report] = ()) -> list[str]:
-    """The rebalance pauses and per-process memory of ``benchmarks.scaling_bench`` (and the
-    worker-only throughput runs it was given), between markers so that the scaling
-    benchmark can rewrite this part of the page on its own."""
-    lines = [SCALING_START, "## Scaling: rebalance pauses and memory per process", ""]
-    if _failed(report):
-        return [*lines, "The scaling benchmark failed in this run.", "", SCALING_END]
-    summary = report["summary"]
-    lines += [
-        f"`python -m benchmarks.scaling_bench --rate {_n(report['rate'])} --cycles "
-        f"{report['cycles']}`: articles at {_n(report['rate'])}/s spread evenly over "
-        f"{report['partitions']} partitions of `articles.raw`; worker A alone, then per cycle a "
-        "second worker joins the consumer group and, once both are ready and every partition "
-        "flows, the older one stops (SIGTERM): a rolling update of one replica with "
-        "`maxSurge` 1. A partition's pause is the longest gap between two classified events "
-        "of its articles on `events.classified` from the event until every worker is ready "
-        "and every partition flows again; the longest and shortest over the partitions are "
-        f"shown. Load average of the machine before and after: "
-        f"{report['load_average_before']} / {report['load_average_after']} (2 cores).",
+def _scaling_run(report: Report, number: int) -> list[str]:
+    return [
+        f"Run {number}: `python -m benchmarks.scaling_bench --rate {_n(report['rate'])} "
+        f"--cycles {report['cycles']}`, {report['articles_sent']:,} articles sent, "
+        f"{report['webhook_deliveries']} alerts delivered by the notifier to a local webhook "
+        f"receiver meanwhile; load average before / after {report['load_average_before']} / "
+        f"{report['load_average_after']} (2 cores).",
         "",
         *_table(
             ("event", "cycle", "longest pause s", "shortest pause s", "settled after s", "stop s"),
@@ -496,31 +484,57 @@ def scaling_section(report: Report, throughput_runs: Sequence[Report] = ()) -> l
         ),
         "",
     ]
-    for kind, label in (("join", "a worker joining"), ("leave", "a worker leaving")):
-        if kind in summary:
-            k = summary[kind]
-            lines.append(
-                f"- {label}: longest pause median {_n(k['pause_median_s'], 1)} s "
-                f"(min {_n(k['pause_min_s'], 1)}, max {_n(k['pause_max_s'], 1)}, n = {k['n']})"
-            )
-    if "stop_median_s" in summary:
-        lines.append(
-            f"- graceful stop (SIGTERM to exit): median {_n(summary['stop_median_s'], 1)} s"
-        )
+
+
+def _pooled(values: list[float]) -> str:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return (
+        f"median {_n(median, 1)} s (min {_n(ordered[0], 1)}, max {_n(ordered[-1], 1)}, "
+        f"n = {len(ordered)})"
+    )
+
+
+def scaling_section(reports: Sequence[Report], throughput_runs: Sequence[Report] = ()) -> list[str]:
+    """The rebalance pauses and per-process memory of one or more ``benchmarks.scaling_bench``
+    runs (and the worker-only throughput runs it was given), between markers so that the
+    scaling benchmark can rewrite this part of the page on its own."""
+    lines = [SCALING_START, "## Scaling: rebalance pauses and memory per process", ""]
+    runs = [r for r in reports if not _failed(r)]
+    if not runs:
+        return [*lines, "The scaling benchmark failed in this run.", "", SCALING_END]
     lines += [
-        f"- {report['articles_sent']:,} articles sent; {report['webhook_deliveries']} alerts "
-        "delivered by the notifier to a local webhook receiver meanwhile.",
+        f"Articles at {_n(runs[0]['rate'])}/s spread evenly over {runs[0]['partitions']} "
+        "partitions of `articles.raw`; worker A alone, then per cycle a second worker joins the "
+        "consumer group and, once both are ready and every partition flows, the older one "
+        "stops (SIGTERM): a rolling update of one replica with `maxSurge` 1. A partition's "
+        "pause is the longest gap between two classified events of its articles on "
+        "`events.classified` from the event until every worker is ready and every partition "
+        "flows again; the longest and shortest over the partitions are shown.",
         "",
-        "Peak resident memory in that run (process plus children, sampled every 0.25 s):",
+    ]
+    for number, report in enumerate(runs, 1):
+        lines += _scaling_run(report, number)
+    events = [e for report in runs for e in report["events"]]
+    for kind, label in (("join", "a worker joining"), ("leave", "a worker leaving")):
+        pauses = [e["pause_max_s"] for e in events if e["kind"] == kind]
+        if pauses:
+            lines.append(f"- {label}, longest pause over the partitions: {_pooled(pauses)}")
+    stops = [e["stop_s"] for e in events if e["stop_s"] is not None]
+    if stops:
+        lines.append(f"- graceful stop (SIGTERM until the process exited): {_pooled(stops)}")
+    memory_rows = [
+        (f"run {number}: " + key.removesuffix("_peak_mib").replace("_", " "), _n(value))
+        for number, report in enumerate(runs, 1)
+        for key, value in report["memory"].items()
+        if key != "stack_peak_mib"
+    ]
+    lines += [
         "",
-        *_table(
-            ("process", "peak MiB"),
-            [
-                (key.removesuffix("_peak_mib").replace("_", " "), _n(value))
-                for key, value in report["memory"].items()
-                if key != "stack_peak_mib"
-            ],
-        ),
+        "Peak resident memory (process plus children, sampled every 0.25 s):",
+        "",
+        *_table(("process", "peak MiB"), memory_rows),
         "",
     ]
     if throughput_runs:
@@ -681,6 +695,6 @@ def render(combined: Report) -> str:
         "",
     ]
     if "scaling" in reports:
-        lines += [*scaling_section(reports["scaling"]), ""]
+        lines += [*scaling_section([reports["scaling"]]), ""]
     # Reports from before "project_root" was recorded were made in this checkout's place.
     return relative_paths("\n".join(lines), combined.get("project_root", PROJECT_ROOT))

@@ -332,10 +332,10 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"load average before/after: {before} / {after}")
 
 
-def write_docs(report: dict[str, Any], throughput_files: list[Path]) -> None:
+def write_docs(reports: list[dict[str, Any]], throughput_files: list[Path]) -> None:
     """Rewrite the scaling section of docs/benchmarks.md (the rest of the page stays)."""
     runs = [json.loads(path.read_text(encoding="utf-8")) for path in throughput_files]
-    section = scaling_section(report, runs)
+    section = scaling_section(reports, runs)
     DOCS.write_text(replace_scaling_section(DOCS.read_text(encoding="utf-8"), section))
     print(f"wrote the scaling section of {display_path(DOCS)}")
 
@@ -355,6 +355,13 @@ def main() -> None:
         help="throughput_bench reports to list beside it (with --write-docs)",
     )
     parser.add_argument(
+        "--earlier",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="reports of earlier scaling runs to show (and pool) with this one",
+    )
+    parser.add_argument(
         "--render-only", action="store_true", help="use the last report instead of running"
     )
     args = parser.parse_args()
@@ -365,7 +372,8 @@ def main() -> None:
         write_report(OUT, report)
     print_report(report)
     if args.write_docs:
-        write_docs(report, args.throughput)
+        earlier = [json.loads(path.read_text(encoding="utf-8")) for path in args.earlier]
+        write_docs([*earlier, report], args.throughput)
 
 
 if __name__ == "__main__":

@@ -50,3 +50,43 @@ def test_the_scaling_section_is_replaced_in_place_or_appended() -> None:
     assert new.index("new figures") < new.index("## Next")
     appended = replace_scaling_section("# Benchmarks\n", [SCALING_START, "x", SCALING_END])
     assert appended == f"# Benchmarks\n\n{SCALING_START}\nx\n{SCALING_END}\n"
+
+
+def fake_run(pauses: dict[str, list[float]]) -> dict[str, object]:
+    events = [
+        {
+            "kind": kind,
+            "cycle": n + 1,
+            "pause_max_s": pause,
+            "pause_min_s": pause / 2,
+            "settled_after_s": 10.0,
+            "stop_s": 4.0 if kind == "leave" else None,
+        }
+        for kind, values in pauses.items()
+        for n, pause in enumerate(values)
+    ]
+    return {
+        "rate": 40.0,
+        "cycles": len(pauses["join"]),
+        "partitions": 4,
+        "articles_sent": 1000,
+        "webhook_deliveries": 3,
+        "load_average_before": [1.0, 1.0, 1.0],
+        "load_average_after": [1.0, 1.0, 1.0],
+        "events": events,
+        "memory": {"worker_a_peak_mib": 150.0, "stack_peak_mib": 300.0},
+    }
+
+
+def test_runs_are_shown_each_and_pooled() -> None:
+    from benchmarks.results_page import scaling_section
+
+    first = fake_run({"join": [9.0, 5.0], "leave": [6.0, 7.0]})
+    second = fake_run({"join": [3.0], "leave": [8.0]})
+    text = "\n".join(scaling_section([first, second]))
+    assert text.count("| join |") == 3 and "Run 2:" in text
+    # Pooled over both runs: joins 3, 5, 9 -> median 5; leaves 6, 7, 8 -> median 7.
+    assert "a worker joining, longest pause over the partitions: median 5.0 s (min 3.0" in text
+    assert "n = 3)" in text
+    assert "a worker leaving, longest pause over the partitions: median 7.0 s" in text
+    assert "run 2: worker a | 150" in text
