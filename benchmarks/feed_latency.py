@@ -29,11 +29,13 @@ sample of real servers answers: ``CACHE_SHARE`` of the feeds send ``Cache-Contro
 max-age`` (1-10 minutes, as CDNs do), ``EXPIRES_SHARE`` an ``Expires`` 5 minutes ahead,
 and ``HUB_SHARE`` have a WebSub hub.
 
-**Pushed feeds.** Until the WebSub connector is measured on this path, the delivery of a
-push is *modelled*, not measured: the hub's delay is log-normal with a median of
-``HUB_MEDIAN_S`` and a p99 near 5 s (public hubs deliver within seconds), plus the real
-parse-and-produce cost (the fetch sample stands in for it: it includes a fetch, so it
-overstates). Pushed feeds are still polled as a safety net (``pushed=True``).
+**Pushed feeds.** Publication -> articles.raw of a pushed entry is drawn from what
+``benchmarks.websub_latency`` measured (a real hub, flask-websub, on 127.0.0.1 pushing to
+the connector's callback; its report ``--websub-report``, written earlier in the same
+``run_all``): a hub across the internet adds its own delay, which this does not include.
+Without that report the push is *modelled* (log-normal, median ``HUB_MEDIAN_S``, p99 near
+5 s, plus the fetch-and-produce sample) and the page says so. Pushed feeds are still polled
+as a safety net (``pushed=True``).
 
 Each feed lists its newest ``WINDOW`` entries; an entry pushed out of the listing before a
 poll saw it is counted as missed. Per-host politeness (one request at a time, a one-second
@@ -49,6 +51,7 @@ import asyncio
 import bisect
 import heapq
 import itertools
+import json
 import math
 import random
 import sys
@@ -84,6 +87,7 @@ from orbitwatch.core.settings import PROJECT_ROOT, get_settings
 from schemas import FeedSchedule
 
 OUT = out_path("feed_latency")
+WEBSUB_REPORT = out_path("websub")  # benchmarks.websub_latency runs before this in run_all
 FEEDS_DIR = PROJECT_ROOT.parent / "shared" / "data" / "feeds"
 MIN_DATES = 5
 WIRE_RATE = 1.0  # entries per hour and more
@@ -258,6 +262,44 @@ def build_population(
 
 
 @dataclass
+class PushModel:
+    """Seconds from publication to articles.raw for a pushed entry.
+
+    Measured: drawn from the percentiles that ``benchmarks.websub_latency`` measured in
+    this run (a real hub on 127.0.0.1 through the connector's callback, parse and
+    produce), by linear interpolation between them; below the median, down to half of
+    it (the report has no lower percentiles). Otherwise modelled: log-normal, median
+    ``HUB_MEDIAN_S``, p99 about 5 s."""
+
+    points: list[tuple[float, float]] | None = None  # (quantile, seconds), ascending
+    source: str = "modelled"
+
+    @classmethod
+    def from_report(cls, path: Path) -> PushModel:
+        try:
+            figures = json.loads(path.read_text())["publish_to_raw"]
+            points = [
+                (0.0, figures["p50"] / 2000),
+                (0.5, figures["p50"] / 1000),
+                (0.95, figures["p95"] / 1000),
+                (0.99, figures["p99"] / 1000),
+                (1.0, figures["max"] / 1000),
+            ]
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls()
+        return cls(points, f"measured ({display_path(path)}, n={figures.get('n')})")
+
+    def draw(self, rng: random.Random) -> float:
+        if self.points is None:
+            return HUB_MEDIAN_S * math.exp(rng.gauss(0, HUB_SIGMA))
+        q = rng.random()
+        for (q0, v0), (q1, v1) in itertools.pairwise(self.points):
+            if q <= q1:
+                return v0 + (v1 - v0) * (q - q0) / (q1 - q0)
+        return self.points[-1][1]
+
+
+@dataclass
 class Costs:
     """Real per-article costs in seconds (empty: not measured, counted as zero)."""
 
@@ -290,6 +332,7 @@ def simulate(
     costs: Costs,
     seed: int,
     policy: AdaptivePolicy | None = None,
+    push: PushModel | None = None,
 ) -> SimResult:
     """Poll ``feeds`` for ``days`` on a virtual clock: ``fixed`` (today's 15 minutes) or
     ``adaptive`` (the connector's decisions; pushed feeds delivered by their hub)."""
@@ -300,7 +343,7 @@ def simulate(
     horizon = days * 86400
     warmup = WARMUP_DAYS * 86400
     result = SimResult(mode)
-    push = mode != "fixed"
+    push_model = push or PushModel()
     queue: list[tuple[float, int]] = []
     for feed in feeds:
         feed.schedule, feed.last_poll, feed.fresh_until = FeedSchedule(), -math.inf, -math.inf
@@ -312,7 +355,9 @@ def simulate(
     def record(feed: SimFeed, published: float, wait: float, pushed: bool) -> None:
         if published < warmup:
             return
-        to_raw = wait + costs.draw(costs.fetch_produce, rng)
+        # A measured push already includes parse and produce; a poll adds its fetch too.
+        measured_push = pushed and push_model.points is not None
+        to_raw = wait + (0.0 if measured_push else costs.draw(costs.fetch_produce, rng))
         to_alert = to_raw + costs.draw(costs.raw_to_alert, rng)
         result.to_raw.append(to_raw)
         result.to_alert.append(to_alert)
@@ -320,12 +365,11 @@ def simulate(
         if pushed:
             result.pushed_to_alert.append(to_alert)
 
-    pushed_feeds = {f.index for f in feeds if f.hub} if push else set()
+    pushed_feeds = {f.index for f in feeds if f.hub} if mode != "fixed" else set()
     for feed in feeds:
         if feed.index in pushed_feeds:
             for published in feed.published:
-                delay = HUB_MEDIAN_S * math.exp(rng.gauss(0, HUB_SIGMA))
-                record(feed, published, delay, pushed=True)
+                record(feed, published, push_model.draw(rng), pushed=True)
 
     while queue:
         t, index = heapq.heappop(queue)
@@ -511,7 +555,12 @@ def population_summary(feeds: Sequence[SimFeed], rhythms: Sequence[Rhythm]) -> d
 
 
 def run(
-    feeds: int, days: float, real_entries: int, seed: int, out: Path | None = OUT
+    feeds: int,
+    days: float,
+    real_entries: int,
+    seed: int,
+    out: Path | None = OUT,
+    websub_report: Path = WEBSUB_REPORT,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     rhythms = fit_rhythms()
@@ -524,6 +573,8 @@ def run(
     else:
         real = {"fetch_produce_s": [], "raw_to_alert_s": [], "entries": 0}
     costs = Costs(real["fetch_produce_s"], real["raw_to_alert_s"])
+    push = PushModel.from_report(websub_report)
+    print(f"push delivery: {push.source}")
     runs = {
         "fixed_15m": ("fixed", AdaptivePolicy()),
         "adaptive": ("adaptive", AdaptivePolicy()),
@@ -535,7 +586,7 @@ def run(
     results = {}
     for label, (mode, policy) in runs.items():
         begun = time.perf_counter()
-        result = simulate(population, mode, days, costs, seed, policy)
+        result = simulate(population, mode, days, costs, seed, policy, push)
         results[label] = {
             **_figures(result, feeds, days),
             "sim_seconds": round(time.perf_counter() - begun, 1),
@@ -561,7 +612,9 @@ def run(
         "push_model": {
             "hub_median_s": HUB_MEDIAN_S,
             "hub_sigma": HUB_SIGMA,
-            "measured": False,
+            "measured": push.points is not None,
+            "source": push.source,
+            "points_s": push.points,
         },
         "real_costs": {
             "entries": real.get("entries", 0),
@@ -622,10 +675,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--websub-report",
+        type=Path,
+        default=WEBSUB_REPORT,
+        help="push latency measured by benchmarks.websub_latency (absent: modelled)",
+    )
     args = parser.parse_args(argv)
     if args.days <= WARMUP_DAYS:
         raise SystemExit(f"--days: more than the {WARMUP_DAYS:g} warm-up days")
-    run(args.feeds, args.days, args.real_entries, args.seed, args.out)
+    run(args.feeds, args.days, args.real_entries, args.seed, args.out, args.websub_report)
     return 0
 
 
