@@ -287,7 +287,7 @@ class PushModel:
             ]
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
-        return cls(points, f"measured ({display_path(path)}, n={figures.get('n')})")
+        return cls(points, f"{display_path(path)}, n={figures.get('n')}")
 
     def draw(self, rng: random.Random) -> float:
         if self.points is None:
