@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import Any
 
 import faust
 from faust.auth import SASLCredentials, SSLCredentials
-from faust.transport.consumer import Consumer
+from faust.types import TransportT
 
 from orbitwatch.core.kafka import DOWNSTREAM_RECORD_BYTES, build_ssl_context
 from orbitwatch.core.settings import KafkaSecurityProtocol, Settings
 from schemas.topics import Topic
+from streams.consumer import Transport
 from streams.producer_metadata import track_output_topics
 
 log = logging.getLogger(__name__)
@@ -82,37 +83,15 @@ def create_app(settings: Settings, **overrides: Any) -> faust.App:
         "web_enabled": False,
     }
     options.update(overrides)
-    app = faust.App(settings.app_id, **options)
-    # mode's SignalHandlerT (mypy_extensions VarArg/NamedArg) rejects even an exact match.
-    app.on_rebalance_complete.connect(_rewind_uncommitted)  # type: ignore[arg-type]
+    app = App(settings.app_id, **options)
     app.on_rebalance_complete.connect(track_output_topics(settings))
     return app
 
 
-async def _rewind_uncommitted(sender: Any, *_: Any, **__: Any) -> None:
-    """Start every assigned partition the group never committed at its first record.
+class App(faust.App):
+    """faust's app consuming through :class:`streams.consumer.Consumer`, whose seek after a
+    rebalance also rewinds the partitions the group never committed (faust drops records
+    fetched during the rebalance and relies on that seek to read them again)."""
 
-    faust 0.15.3 loses records on such partitions when a worker joins a group: the moment
-    partitions are assigned, its fetcher may already pull a batch of them (a worker whose
-    previous assignment was empty never stops its flow), the table recovery then pauses
-    them and ``Consumer.getmany`` drops the batch as "not active", but aiokafka's position
-    has moved past it. faust's "seek to committed offsets" afterwards is a no-op where
-    there is no committed offset (or it is 0), so the worker carries on after the dropped
-    batch. On a new deployment (or a new topic) that is up to one fetch (about a megabyte)
-    of every partition, never processed and, once later offsets are committed, never read
-    again. This runs after recovery and before faust resumes and seeks the stream
-    partitions, so only the fetch positions faust would leave stale are corrected.
-    """
-    app = cast(faust.App, sender)  # the signal's default sender: the app itself
-    if app.conf.consumer_auto_offset_reset != "earliest":
-        return  # "latest" means starting at the end anyway: nothing to restore
-    consumer = cast(Consumer, app.consumer)  # seek_to_committed is not on ConsumerT
-    changelogs = app.tables.changelog_topics  # positioned by table recovery, not by us
-    committed = await consumer.seek_to_committed()
-    fresh = [tp for tp, offset in committed.items() if not offset and tp.topic not in changelogs]
-    if not fresh:
-        return
-    earliest = await consumer.earliest_offsets(*fresh)
-    for tp in fresh:
-        await consumer.seek(tp, earliest.get(tp, 0))
-    log.info("no committed offset: %d partitions start at their first record", len(fresh))
+    def _new_transport(self) -> TransportT:
+        return Transport(self.conf.broker_consumer, self)

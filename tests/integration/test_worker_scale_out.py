@@ -3,7 +3,7 @@ deployment with two replicas) index every article of the stream, none lost.
 
 faust 0.15.3 let the worker that joins second skip the first fetched batch (about a
 megabyte) of each partition it was handed that the group had never committed; see
-``streams.app._rewind_uncommitted``. The stream here is a few megabytes per partition, so
+``streams.consumer``. The stream here is a few megabytes per partition, so
 a skipped batch is hundreds of articles, and ids are checked one by one.
 """
 
