@@ -16,6 +16,7 @@ from connectors.runner import Connector, ConnectorOptions, RoundReport
 from connectors.state import restore_states
 from connectors.websub.callback import CallbackServerError
 from connectors.websub.subscriber import WebSubConfig
+from orbitwatch.cli.failure import fail
 from orbitwatch.core.health_server import HealthServer
 from orbitwatch.core.kafka import (
     TopicReadFailed,
@@ -35,12 +36,12 @@ err_console = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("orbitwatch.connector")
 
 
-def load_feeds_or_exit(path: Path) -> list[FeedConfig]:
+def load_feeds_or_exit(path: Path, settings: Settings | None = None) -> list[FeedConfig]:
+    """The feed list, or one line per problem (JSON with JSON logs) and exit 2."""
     try:
         return load_feed_list(path)
     except FeedListError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2) from exc
+        fail(settings, str(exc), 2, logger=log.name)
 
 
 def _summary(report: RoundReport) -> str:
@@ -104,18 +105,13 @@ def run(
     """Poll the feeds and produce new articles to the raw-articles topic (Ctrl-C stops)."""
     settings = get_settings()
     configure_logging(settings)
-    feed_list = load_feeds_or_exit(feeds)
+    feed_list = load_feeds_or_exit(feeds, settings)
     options = ConnectorOptions(concurrency=concurrency, parser_workers=parser_workers)
     try:
         asyncio.run(_run(settings, feed_list, once, options))
     except (DeliveryFailed, TopicReadFailed, CallbackServerError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
+        fail(settings, str(exc), 1, logger=log.name)
     except Exception as exc:
         if not kafka_unreachable(exc):
             raise
-        err_console.print(
-            f"[red]error:[/red] Kafka at {kafka_address(settings)} is unreachable",
-            highlight=False,
-        )
-        raise typer.Exit(1) from None
+        fail(settings, f"Kafka at {kafka_address(settings)} is unreachable", 1, logger=log.name)

@@ -9,6 +9,7 @@ import signal
 import typer
 from rich.console import Console
 
+from orbitwatch.cli.failure import fail
 from orbitwatch.core.errors import OrbitwatchError
 from orbitwatch.core.health_server import HealthServer
 from orbitwatch.core.kafka import wait_for_kafka
@@ -40,12 +41,12 @@ def notify(
     """Deliver alerts to the configured endpoints (signed webhooks, Apprise URLs)."""
     if ctx.invoked_subcommand is not None:
         return
-    configure_logging(get_settings())
+    settings = get_settings()
+    configure_logging(settings)
     try:
-        notifier = Notifier(get_settings(), from_beginning=from_beginning)
+        notifier = Notifier(settings, from_beginning=from_beginning)
     except OrbitwatchError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(settings, str(exc), 2, logger=log.name)
     shown = ", ".join(f"{e.name} ({e.channel.value})" for e in notifier.endpoints)
     console.print(f"delivering alerts to {shown}")
     asyncio.run(_run_until_signal(notifier))

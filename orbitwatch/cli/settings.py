@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import traceback
+from typing import NoReturn
 
 import typer
 from rich.console import Console
 
+from orbitwatch.cli.failure import fail
 from orbitwatch.cli.generated import write_or_check
 from orbitwatch.core.errors import SettingsError
 from orbitwatch.core.settings import Settings, env_name, get_settings
@@ -31,14 +33,13 @@ def docs(
     )
 
 
-def exit_on_settings_error(exc: SettingsError, *, debug: bool = False) -> None:
+def exit_on_settings_error(exc: SettingsError, *, debug: bool = False) -> NoReturn:
     """The one way a command ends on bad settings: one ``error:`` line per problem on
-    stderr, exit code 2; the traceback only with ``--debug`` or ORBITWATCH_LOG_LEVEL=DEBUG."""
+    stderr (a JSON event each with ORBITWATCH_LOG_FORMAT=json), exit code 2; the traceback
+    only with ``--debug`` or ORBITWATCH_LOG_LEVEL=DEBUG."""
     if debug or os.environ.get("ORBITWATCH_LOG_LEVEL", "").strip().upper() == "DEBUG":
         traceback.print_exception(exc)
-    for line in exc.lines():
-        typer.echo(line, err=True)
-    raise typer.Exit(2)
+    fail(None, "\n".join(exc.problems), 2, logger="orbitwatch.settings")
 
 
 def check_watchlist(settings: Settings) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import NoReturn, cast
+from typing import cast
 
 import faust
 import typer
 from faust.tables.manager import TableManager
 
+from orbitwatch.cli.failure import fail
 from orbitwatch.cli.settings import check_watchlist, exit_on_settings_error
 from orbitwatch.core.errors import ConfigError, SettingsError
 from orbitwatch.core.health_server import HealthServer
@@ -57,16 +58,6 @@ class _Worker(faust.Worker):
         await super().on_stop()
 
 
-def fail(settings: Settings, message: str, code: int) -> NoReturn:
-    """One line on stderr (a JSON event with ORBITWATCH_LOG_FORMAT=json), then exit."""
-    if settings.log_format == "json":
-        for line in message.splitlines():
-            log.error(line)
-    else:
-        typer.echo("\n".join(f"error: {line}" for line in message.splitlines()), err=True)
-    raise typer.Exit(code)
-
-
 async def wait_then_create_topics(settings: Settings, sleep: Sleep = asyncio.sleep) -> None:
     """Wait until Kafka answers (``/ready`` says not ready meanwhile), then create the
     topics that are missing."""
@@ -111,12 +102,17 @@ def worker() -> None:
     try:
         app, _ = build_worker_app(settings)
     except ConfigError as exc:
-        fail(settings, str(exc), 2)
+        fail(settings, str(exc), 2, logger=log.name)
     try:
         asyncio.run(wait_then_create_topics(settings))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except Exception as exc:
         log.debug("start-up failed", exc_info=exc)
-        fail(settings, f"Kafka at {kafka_address(settings)}: {describe_error(exc)}", 1)
+        fail(
+            settings,
+            f"Kafka at {kafka_address(settings)}: {describe_error(exc)}",
+            1,
+            logger=log.name,
+        )
     _Worker(app, settings).execute_from_commandline()

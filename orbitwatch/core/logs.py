@@ -7,17 +7,20 @@ the same processors as orbitwatch's own structlog events, so a log shipper sees 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import IO, Any
 
 import structlog
 from pydantic import SecretStr
 from structlog.types import EventDict, Processor
 
-from orbitwatch.core.redact import RedactUrls
-from orbitwatch.core.settings import Settings
+from orbitwatch.core.redact import RedactUrls, redact_text
+from orbitwatch.core.settings import ENV_FILE, Settings, env_name
 
 REDACTED = "**********"
 
@@ -94,3 +97,45 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(settings.log_level)
+
+
+def requested_log_format(env_file: str | None = ENV_FILE) -> str:
+    """The log format asked for (environment first, then ``.env``), read without validating
+    the other settings: a start-up failure follows it even when the settings are what
+    failed. ``console`` when it cannot be read (a ``.env`` that is not UTF-8 text)."""
+    name = env_name("log_format")
+    value = os.environ.get(name)
+    if value is None and env_file is not None:
+        from dotenv import dotenv_values
+
+        try:
+            value = dotenv_values(env_file).get(name)
+        except (OSError, UnicodeDecodeError):
+            value = None
+    return "json" if (value or "").strip().lower() == "json" else "console"
+
+
+def report_startup_failure(
+    problems: Iterable[str],
+    *,
+    json_lines: bool,
+    logger: str = "orbitwatch",
+    stream: IO[str] | None = None,
+) -> None:
+    """One line per problem on stderr, credentials in URLs masked: ``error: ...`` or, with
+    JSON logs, one JSON event per problem shaped like the configured log lines (event,
+    level, logger, timestamp), for a log shipper that reads only JSON."""
+    out = stream or sys.stderr
+    for problem in problems:
+        text = redact_text(problem)
+        if json_lines:
+            event = {
+                "event": text,
+                "level": "error",
+                "logger": logger,
+                "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            }
+            out.write(json.dumps(event) + "\n")
+        else:
+            out.write(f"error: {text}\n")
+    out.flush()

@@ -31,6 +31,7 @@ STREAMS_RUNTIME = frozenset(
     {
         "streams",
         "streams.app",
+        "streams.consumer",
         "streams.deadletter",
         "streams.metrics",
         "streams.publish",
