@@ -37,6 +37,14 @@ class Stages:
     index_alerts: AlertIndexer
     alerting: Alerting
 
+    async def elasticsearch_ready(self) -> bool | str:
+        """``/ready``: False, with the reason, while the index stage cannot write to
+        Elasticsearch (its outage lines say the same); True again once it wrote."""
+        reasons = [
+            r for r in (self.index.sink.unavailable(), self.index_alerts.sink.unavailable()) if r
+        ]
+        return "; ".join(reasons) if reasons else True
+
 
 def build_worker_app(settings: Settings, **overrides: object) -> tuple[faust.App, Stages]:
     from streams.classifier import Classifier  # loads the gazetteers: only when a worker runs

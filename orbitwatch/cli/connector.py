@@ -21,6 +21,7 @@ from orbitwatch.core.health_server import HealthServer
 from orbitwatch.core.kafka import (
     TopicReadFailed,
     kafka_address,
+    kafka_reachable,
     kafka_unreachable,
     probe_kafka,
     wait_for_kafka,
@@ -70,7 +71,11 @@ async def _run(
     async def is_ready() -> bool:
         return ready.is_set()
 
-    health = HealthServer(settings.metrics_host, settings.metrics_port, {"connector": is_ready})
+    health = HealthServer(
+        settings.metrics_host,
+        settings.metrics_port,
+        {"connector": is_ready, "kafka_reachable": kafka_reachable(settings)},
+    )
     if settings.metrics_port and not once:
         await health.start()
     try:

@@ -12,7 +12,7 @@ from rich.console import Console
 from orbitwatch.cli.failure import fail
 from orbitwatch.core.errors import OrbitwatchError
 from orbitwatch.core.health_server import HealthServer
-from orbitwatch.core.kafka import wait_for_kafka
+from orbitwatch.core.kafka import kafka_reachable, wait_for_kafka
 from orbitwatch.core.logs import configure_logging
 from orbitwatch.core.redact import redact_text
 from orbitwatch.core.settings import get_settings
@@ -62,7 +62,11 @@ async def _run_until_signal(notifier: Notifier) -> None:
         return notifier.ready.is_set()
 
     settings = notifier.settings
-    health = HealthServer(settings.metrics_host, settings.metrics_port, {"kafka": has_partitions})
+    health = HealthServer(
+        settings.metrics_host,
+        settings.metrics_port,
+        {"kafka": has_partitions, "kafka_reachable": kafka_reachable(settings)},
+    )
     if settings.metrics_port:
         await health.start()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import faust
 import typer
@@ -21,6 +21,9 @@ from orbitwatch.core.retry import Sleep
 from orbitwatch.core.settings import Settings, get_settings
 from schemas.topics import topic_specs
 
+if TYPE_CHECKING:
+    from streams.worker import Stages
+
 log = logging.getLogger("orbitwatch.worker")
 
 # Clients whose own per-failure lines would repeat what the outage lines already say.
@@ -30,10 +33,12 @@ CHATTY_CLIENT_LOGGERS = ("elastic_transport",)
 class _Worker(faust.Worker):
     """faust's worker with orbitwatch's log format and /metrics, /health, /ready."""
 
-    def __init__(self, app: faust.App, settings: Settings) -> None:
+    def __init__(self, app: faust.App, settings: Settings, stages: Stages) -> None:
         self.settings = settings
         self.health = HealthServer(
-            settings.metrics_host, settings.metrics_port, {"tables_recovered": self._recovered}
+            settings.metrics_host,
+            settings.metrics_port,
+            {"tables_recovered": self._recovered, "elasticsearch": stages.elasticsearch_ready},
         )
         super().__init__(app, loglevel=settings.log_level.lower())
 
@@ -100,7 +105,7 @@ def worker() -> None:
     # Files first (alert rules, classifier model, gazetteers): a bad file is reported before
     # any server is touched.
     try:
-        app, _ = build_worker_app(settings)
+        app, stages = build_worker_app(settings)
     except ConfigError as exc:
         fail(settings, str(exc), 2, logger=log.name)
     try:
@@ -115,4 +120,4 @@ def worker() -> None:
             1,
             logger=log.name,
         )
-    _Worker(app, settings).execute_from_commandline()
+    _Worker(app, settings, stages).execute_from_commandline()

@@ -2,8 +2,9 @@
 
 ``/health`` answers while the event loop runs (a liveness probe: restart me if I stop
 answering); ``/ready`` runs the process's readiness checks (its Kafka client is connected,
-its tables are recovered...) and answers 503 naming the checks that fail, so an orchestrator
-routes nothing to a replica that cannot work yet.
+its tables are recovered, Elasticsearch answers its index stage...) and answers 503 naming
+the checks that fail, with the reason where the check gives one, so an orchestrator routes
+nothing to a replica that cannot work yet and an operator sees why.
 """
 
 from __future__ import annotations
@@ -14,15 +15,20 @@ from typing import Literal
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from orbitwatch.core.redact import redact_text
 
 
 class HealthReport(BaseModel):
     status: Literal["ok", "ready", "not_ready"]
     checks: dict[str, bool]
+    # Why a failed check failed, where it says (its reason, or the error it raised).
+    reasons: dict[str, str] = Field(default_factory=dict)
 
 
-ReadinessCheck = Callable[[], Awaitable[bool]]
+# True when ready; False, or the reason (a non-empty string), when not.
+ReadinessCheck = Callable[[], Awaitable[bool | str]]
 CHECK_TIMEOUT_S = 2.0
 
 
@@ -72,16 +78,25 @@ class HealthServer:
 
     async def _ready(self, _: web.Request) -> web.Response:
         results = {name: await _run_check(check) for name, check in self.checks.items()}
-        ready = all(results.values())
-        report = HealthReport(status="ready" if ready else "not_ready", checks=results)
+        checks = {name: result is True for name, result in results.items()}
+        reasons = {name: result for name, result in results.items() if isinstance(result, str)}
+        ready = all(checks.values())
+        report = HealthReport(
+            status="ready" if ready else "not_ready", checks=checks, reasons=reasons
+        )
         return _json(report, 200 if ready else 503)
 
 
-async def _run_check(check: ReadinessCheck) -> bool:
+async def _run_check(check: ReadinessCheck) -> bool | str:
     try:
-        return await asyncio.wait_for(check(), CHECK_TIMEOUT_S)
-    except Exception:
-        return False
+        result = await asyncio.wait_for(check(), CHECK_TIMEOUT_S)
+    except TimeoutError:
+        return f"no answer within {CHECK_TIMEOUT_S:.0f}s"
+    except Exception as exc:
+        return redact_text(f"{type(exc).__name__}: {exc}")
+    if isinstance(result, str):
+        return redact_text(result) or False
+    return bool(result)
 
 
 def _json(report: HealthReport, status: int) -> web.Response:

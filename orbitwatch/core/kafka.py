@@ -8,7 +8,7 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -228,6 +228,25 @@ async def probe_kafka(settings: Settings, timeout: float = 10.0) -> None:
             await asyncio.wait_for(admin.start(), timeout)
         finally:
             await admin.close()
+
+
+def kafka_reachable(
+    settings: Settings, timeout: float = 1.5
+) -> Callable[[], Awaitable[bool | str]]:
+    """A ``/ready`` check of a running service: connects to Kafka each time it is asked
+    (an orchestrator asks every few seconds), so it turns false, with the reason, as soon
+    as Kafka goes away after the start, and true again when it is back."""
+
+    async def check() -> bool | str:
+        try:
+            await probe_kafka(settings, timeout=timeout)
+        except Exception as exc:
+            if isinstance(exc, TimeoutError) or kafka_unreachable(exc):
+                return f"Kafka at {kafka_address(settings)} is unreachable"
+            raise
+        return True
+
+    return check
 
 
 async def ensure_topics_quietly(settings: Settings, specs: Iterable[TopicSpec]) -> list[str]:

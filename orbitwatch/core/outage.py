@@ -143,6 +143,15 @@ class Outage:
     def away(self) -> bool:
         return self.since is not None
 
+    def reason(self) -> str | None:
+        """Why the dependency counts as away (for ``/ready``), None while it answers."""
+        if self.since is None:
+            return None
+        return (
+            f"{self._prefix()} unavailable for {self.clock() - self.since:.0f}s "
+            f"({self.attempts} failed attempts): {self.last_error}"
+        )
+
     def _prefix(self) -> str:
         who = f" ({self.who})" if self.who else ""
         return f"{self.what} at {self.where}{who}"

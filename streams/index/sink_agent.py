@@ -219,6 +219,10 @@ class BatchSinkAgent(Generic[O]):
         rejections = await sink.flush()
         await self.answered(operations, rejections)
 
+    def unavailable(self) -> str | None:
+        """Why this agent cannot write (Elasticsearch away), None while it can."""
+        return self.report.outage.reason()
+
     # -- retries --------------------------------------------------------------------------
 
     def must_yield(self) -> bool:

@@ -42,6 +42,7 @@ async def test_endpoints_report_metrics_health_and_readiness() -> None:
                 assert body == {
                     "status": "not_ready",
                     "checks": {"kafka": True, "elasticsearch": False, "tables": False},
+                    "reasons": {"tables": "ConnectionError: broker unreachable"},
                 }
     finally:
         await server.stop()
@@ -57,3 +58,21 @@ async def test_ready_when_every_check_passes() -> None:
             assert (await response.json())["status"] == "ready"
     finally:
         await server.stop()
+
+
+async def test_a_check_can_say_why_it_fails_and_never_shows_a_password() -> None:
+    async def away() -> str:
+        return "Elasticsearch at http://elastic:pw-123@es:9200 is unavailable"
+
+    server = HealthServer("127.0.0.1", 0, {"elasticsearch": away}, CollectorRegistry())
+    await server.start()
+    try:
+        url = f"http://127.0.0.1:{server.bound_port}/ready"
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            assert response.status == 503
+            body = await response.json()
+    finally:
+        await server.stop()
+    assert body["checks"] == {"elasticsearch": False}
+    assert body["reasons"]["elasticsearch"].startswith("Elasticsearch at http://elastic:")
+    assert "pw-123" not in body["reasons"]["elasticsearch"]
