@@ -166,8 +166,11 @@ def _literal_addresses(url: str) -> list[str]:
 
 def load_endpoints(settings: Settings) -> list[Endpoint]:
     """Every configured endpoint, checked; all problems at once in one error."""
+    # Named by host and port: the name is printed, logged and a metric label, so the user
+    # name and password a URL may carry stay out of it.
     endpoints = [
-        Endpoint(name=urlsplit(url).netloc or url, url=url) for url in settings.webhook_urls
+        Endpoint(name=urlsplit(url).netloc.rpartition("@")[2] or url, url=url)
+        for url in settings.webhook_urls
     ]
     problems: list[str] = []
     path = settings.webhook_endpoints_file
