@@ -32,6 +32,13 @@ async def no_story(alert: Alert) -> StoryContext:
     return StoryContext()
 
 
+def _quiet_apprise_log(debug: bool) -> None:
+    """Apprise logs a warning of its own for every failed attempt; the notifier already logs
+    one line per attempt with Apprise's reason in it (captured from the result), so
+    Apprise's records stay out of the service log unless the log level is DEBUG."""
+    logging.getLogger("apprise").propagate = debug
+
+
 class AppriseSender:
     """Sends rendered alerts to Apprise endpoints, one Apprise object per endpoint."""
 
@@ -42,9 +49,11 @@ class AppriseSender:
         *,
         timeout: float,
         story: StoryLookup = no_story,
+        debug: bool = False,
     ) -> None:
         import apprise
 
+        _quiet_apprise_log(debug)
         self.renderer = renderer
         self.timeout = timeout
         self.story = story

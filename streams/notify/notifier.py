@@ -218,7 +218,11 @@ class Notifier:
             self.secret, timeout=timeout, allow_private=self.settings.webhook_allow_private
         )
         apprise = AppriseSender(
-            self.endpoints, self.renderer, timeout=timeout, story=story or no_story
+            self.endpoints,
+            self.renderer,
+            timeout=timeout,
+            story=story or no_story,
+            debug=self.settings.log_level == "DEBUG",
         )
         return {Channel.webhook: webhook, Channel.email: apprise, Channel.chat: apprise}
 
