@@ -166,7 +166,8 @@ class Settings(BaseSettings):
         timedelta(hours=1), description="Default silence before a pipeline flatline alert"
     )
     webhook_urls: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Webhook endpoints (JSON list of URLs)"
+        default_factory=list,
+        description="Notification endpoints: JSON list of webhook (http/https) or Apprise URLs",
     )
     webhook_endpoints_file: Path | None = Field(
         None, description="YAML file of webhook endpoints with filters (instead of / besides URLs)"
@@ -319,7 +320,11 @@ class Settings(BaseSettings):
     @classmethod
     def _http_urls(cls, value: list[str]) -> list[str]:
         for url in value:
-            check_url(url, URL_EXAMPLES["webhook_urls"])
+            # Another scheme is an Apprise URL (slack://, mailtos://, ...): the notifier asks
+            # Apprise about it when it loads its endpoints (the core does not know Apprise).
+            scheme, sep, rest = url.strip().partition("://")
+            if not sep or not rest or scheme.lower() in ("http", "https"):
+                check_url(url, URL_EXAMPLES["webhook_urls"])
         return value
 
     @field_validator("kafka_bootstrap_servers")

@@ -166,11 +166,9 @@ def _literal_addresses(url: str) -> list[str]:
 
 def load_endpoints(settings: Settings) -> list[Endpoint]:
     """Every configured endpoint, checked; all problems at once in one error."""
-    # Named by host and port: the name is printed, logged and a metric label, so the user
-    # name and password a URL may carry stay out of it.
     endpoints = [
-        Endpoint(name=urlsplit(url).netloc.rpartition("@")[2] or url, url=url)
-        for url in settings.webhook_urls
+        Endpoint(name=_list_name(url, position), url=url)
+        for position, url in enumerate(settings.webhook_urls, start=1)
     ]
     problems: list[str] = []
     path = settings.webhook_endpoints_file
@@ -189,6 +187,16 @@ def load_endpoints(settings: Settings) -> list[Endpoint]:
     if problems:
         raise EndpointFileError(path or "ORBITWATCH_WEBHOOK_URLS", problems)
     return endpoints
+
+
+def _list_name(url: str, position: int) -> str:
+    """The name of an endpoint given in ``ORBITWATCH_WEBHOOK_URLS``. The name is printed,
+    logged and a metric label, so it holds no secret: a webhook is named by host and port
+    (without the user info), an Apprise URL by its scheme and position, because its host
+    may itself be a token (``slack://TOKEN/...``, ``tgram://BOTTOKEN/...``)."""
+    if channel_of(url) is Channel.webhook:
+        return urlsplit(url).netloc.rpartition("@")[2] or url
+    return f"{url.partition('://')[0].lower()}-{position}"
 
 
 def _read_file(path: Path, problems: list[str]) -> list[Endpoint]:

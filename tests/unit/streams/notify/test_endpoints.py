@@ -155,3 +155,15 @@ def test_the_example_endpoints_file_is_valid() -> None:
         ("lunar-watch", Channel.chat),
         ("partner-webhook", Channel.webhook),
     ]
+
+
+def test_endpoints_given_as_urls_are_named_without_secrets() -> None:
+    settings = Settings(
+        webhook_urls=[
+            "https://hook:Secret1@hooks.example.org:8443/x",
+            "tgram://123456789:AAHkBotToken/-100123",
+            "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ",
+        ]
+    )
+    names = [e.name for e in load_endpoints(settings)]
+    assert names == ["hooks.example.org:8443", "tgram-2", "slack-3"]
