@@ -10,7 +10,14 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from connectors.feedlist import FeedConfig, FeedListError, load_feed_list
+from connectors.adaptive import AdaptivePolicy
+from connectors.feedlist import (
+    MIN_POLL_INTERVAL,
+    FeedConfig,
+    FeedListError,
+    load_feed_list,
+    parse_duration,
+)
 from connectors.producer import DeliveryFailed, KafkaSink
 from connectors.runner import Connector, ConnectorOptions, RoundReport
 from connectors.state import restore_states
@@ -106,12 +113,32 @@ def run(
     once: bool = typer.Option(False, "--once", help="Poll every feed once, then exit."),
     concurrency: int = typer.Option(20, help="Feeds polled at the same time."),
     parser_workers: int = typer.Option(2, help="Processes parsing feed documents."),
+    poll_budget: str = typer.Option(
+        "15m",
+        "--poll-budget",
+        help="Adaptive feeds together make at most as many requests as polling each one "
+        "this often would (90s, 15m, 1h).",
+    ),
 ) -> None:
     """Poll the feeds and produce new articles to the raw-articles topic (Ctrl-C stops)."""
+    try:
+        budget = float(parse_duration(poll_budget))
+    except ValueError as exc:
+        err_console.print(f"[red]error:[/red] --poll-budget: {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    if budget < MIN_POLL_INTERVAL:
+        err_console.print(
+            f"[red]error:[/red] --poll-budget: at least {MIN_POLL_INTERVAL:g}s", highlight=False
+        )
+        raise typer.Exit(2)
     settings = get_settings()
     configure_logging(settings)
     feed_list = load_feeds_or_exit(feeds, settings)
-    options = ConnectorOptions(concurrency=concurrency, parser_workers=parser_workers)
+    options = ConnectorOptions(
+        concurrency=concurrency,
+        parser_workers=parser_workers,
+        adaptive=AdaptivePolicy(budget_interval=budget),
+    )
     try:
         asyncio.run(_run(settings, feed_list, once, options))
     except (DeliveryFailed, TopicReadFailed, CallbackServerError) as exc:
