@@ -10,6 +10,7 @@ Needs a ``helm`` binary (tests/helm_chart.py says where from); no cluster, no se
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,35 @@ def test_rendering_fails_when_workers_exceed_partitions() -> None:
     assert "worker.replicas (5) exceeds topics.partitions (4)" in error
     manifests = render(sets={"worker.replicas": "6", "topics.partitions": "6"})
     assert workloads(manifests)["worker"].manifest["spec"]["replicas"] == 6
+
+
+def schema_paths(schema: dict[str, Any], prefix: str = "") -> set[str]:
+    paths = set()
+    for key, sub in schema.get("properties", {}).items():
+        paths.add(prefix + key)
+        paths |= schema_paths(sub, f"{prefix}{key}.")
+    return paths
+
+
+def value_paths(values: dict[str, Any], free: set[str], prefix: str = "") -> set[str]:
+    paths = set()
+    for key, value in values.items():
+        paths.add(prefix + key)
+        if isinstance(value, dict) and key not in free:
+            paths |= value_paths(value, free, f"{prefix}{key}.")
+    return paths
+
+
+def test_the_values_schema_knows_every_value_and_refuses_typos() -> None:
+    schema = json.loads((CHART / "values.schema.json").read_text(encoding="utf-8"))
+    values = yaml.safe_load((CHART / "values.yaml").read_text(encoding="utf-8"))
+    # Free-form maps (Kubernetes objects passed through) are not described key by key.
+    free = {"resources", "podAnnotations", "nodeSelector", "affinity"}
+    free |= {"securityContext", "podSecurityContext", "requests", "limits"}
+    assert schema_paths(schema) == value_paths(values, free)
+    assert "additional properties 'wroker'" in render_error({"wroker.replicas": "2"})
+    assert "'webhookSecrett'" in render_error({"notifier.webhookSecrett.key": "k"})
+    assert "want integer" in render_error({"worker.replicas": "two"})
 
 
 def test_other_impossible_values_are_refused_with_a_reason() -> None:
