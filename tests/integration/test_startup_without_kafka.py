@@ -120,15 +120,15 @@ def test_worker_checks_its_rules_file_before_any_server(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  - name: x\n    kind: nosuch\n")
     env = _environment(tmp_path, ORBITWATCH_ALERT_RULES_FILE=str(rules))
-    started = time.monotonic()
-    result = subprocess.run(_orbitwatch("worker"), env=env, capture_output=True, timeout=60)
+    # A worker that tried Kafka first would wait for it forever: the timeout catches that,
+    # and the absence of any Kafka line below proves it; no wall-clock bound is asserted.
+    result = subprocess.run(_orbitwatch("worker"), env=env, capture_output=True, timeout=180)
     stderr = result.stderr.decode()
     assert result.returncode == 2, stderr
     assert "Kafka" not in stderr  # no server was touched, not even tried
     assert f"error: {rules}: 1 problem(s) in the alert rules" in stderr
     assert "kind: must be one of match, frequency, spike, flatline" in stderr
     assert "Traceback" not in stderr
-    assert time.monotonic() - started < 30
 
 
 def test_worker_start_up_failure_is_json_with_json_logs(tmp_path: Path) -> None:
