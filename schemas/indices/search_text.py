@@ -36,6 +36,8 @@ from functools import cache, lru_cache
 import opencc
 import Stemmer
 
+from orbitwatch.core.letters import ARABIC_LETTER_VARIANTS
+
 # Language code (ISO 639-1, the primary subtag of ``Article.language``) -> Snowball algorithm.
 # Ukrainian has no Snowball stemmer: its own letters are mapped to their Russian counterparts
 # and the Russian stemmer does the rest (``станція``/``станції``/``станцію`` -> ``станц``).
@@ -220,14 +222,7 @@ _JOSA = tuple(
 _LATIN_EXTRA = str.maketrans({"ł": "l", "đ": "d", "ø": "o", "ı": "i", "ħ": "h", "æ": "ae"})
 _ARABIC_FOLD = str.maketrans(
     {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ی": "ي",
-        "ک": "ك",
-        "ة": "ه",
+        **ARABIC_LETTER_VARIANTS,
         "ـ": None,  # tatweel, a stretching stroke
         **{chr(c): None for c in range(0x064B, 0x0653)},  # harakat (short vowel marks)
     }

@@ -19,19 +19,13 @@ from functools import lru_cache
 
 import opencc
 
+from orbitwatch.core.letters import ARABIC_LETTER_VARIANTS
+
 # One-to-one substitutions, applied after case folding. They never change the length.
 _CHAR_MAP = str.maketrans(
     {
         "ё": "е",
-        # Arabic hamza-carrying alefs and final forms, Persian vs Arabic yeh/kaf.
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ی": "ي",
-        "ک": "ك",
-        "ة": "ه",
+        **ARABIC_LETTER_VARIANTS,
         # Zero-width (non-)joiners split Persian compounds: treat them as spaces.
         "\u200c": " ",
         "\u200d": " ",
